@@ -1,0 +1,170 @@
+//! Image files: decoding with limits checked before any pixel buffer is
+//! allocated, errors that name the file and the problem, and folder listing.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// Largest accepted width or height: a 16k frame is already far beyond any webcam.
+pub const MAX_SIDE: u32 = 16_384;
+
+/// Why an image could not be read. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: file is empty (0 bytes)")]
+    Empty { path: PathBuf },
+    #[error("{path}: not an image headsup can read (expected JPEG or PNG)")]
+    UnknownFormat { path: PathBuf },
+    #[error(
+        "{path}: image is {width}×{height} pixels, larger than the {MAX_SIDE}×{MAX_SIDE} limit; refused before decoding"
+    )]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    #[error("{path}: corrupt or truncated image ({message})")]
+    Corrupt { path: PathBuf, message: String },
+    #[error("{path}: no JPEG or PNG images in this folder")]
+    EmptyFolder { path: PathBuf },
+}
+
+/// Decodes `path` into an RGB8 buffer, reusing `buf`'s allocation.
+/// Returns (width, height).
+pub fn load_rgb(path: &Path, buf: &mut Vec<u8>) -> Result<(u32, u32), ImageError> {
+    let p = || path.to_path_buf();
+    let file = File::open(path).map_err(|source| ImageError::Io { path: p(), source })?;
+    let len = file
+        .metadata()
+        .map_err(|source| ImageError::Io { path: p(), source })?
+        .len();
+    if len == 0 {
+        return Err(ImageError::Empty { path: p() });
+    }
+    let reader = image::ImageReader::new(BufReader::new(file))
+        .with_guessed_format()
+        .map_err(|source| ImageError::Io { path: p(), source })?;
+    if reader.format().is_none() {
+        return Err(ImageError::UnknownFormat { path: p() });
+    }
+    let mut decoder = reader.into_decoder().map_err(|e| classify(path, e))?;
+    let (width, height) = image::ImageDecoder::dimensions(&decoder);
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ImageError::TooLarge {
+            path: p(),
+            width,
+            height,
+        });
+    }
+    if width == 0 || height == 0 {
+        return Err(ImageError::Corrupt {
+            path: p(),
+            message: format!("{width}×{height} pixels"),
+        });
+    }
+    // Pixel budget: the largest accepted frame, at 4 bytes per pixel.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 4);
+    image::ImageDecoder::set_limits(&mut decoder, limits).map_err(|e| classify(path, e))?;
+    let img = image::DynamicImage::from_decoder(decoder).map_err(|e| classify(path, e))?;
+    let rgb = match img {
+        image::DynamicImage::ImageRgb8(rgb) => rgb,
+        other => other.into_rgb8(),
+    };
+    buf.clear();
+    buf.extend_from_slice(rgb.as_raw());
+    Ok((width, height))
+}
+
+fn classify(path: &Path, e: image::ImageError) -> ImageError {
+    match e {
+        image::ImageError::Unsupported(_) => ImageError::UnknownFormat {
+            path: path.to_path_buf(),
+        },
+        image::ImageError::IoError(source)
+            if source.kind() != std::io::ErrorKind::UnexpectedEof =>
+        {
+            ImageError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+        other => ImageError::Corrupt {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    }
+}
+
+fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
+}
+
+/// The image files of a folder, sorted by name (a recording's frame order).
+pub fn collect_images(dir: &Path) -> Result<Vec<PathBuf>, ImageError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ImageError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_image(p))
+        .collect();
+    if files.is_empty() {
+        return Err(ImageError::EmptyFolder {
+            path: dir.to_path_buf(),
+        });
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_header_claiming_a_huge_image_is_refused_before_decoding() {
+        // A valid PNG signature and IHDR for 100000×100000 RGB, no pixel data.
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        let dir = std::env::temp_dir().join(format!("headsup-huge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("huge.png");
+        std::fs::write(&path, &png).unwrap();
+        let err = load_rgb(&path, &mut Vec::new()).unwrap_err();
+        assert!(
+            matches!(err, ImageError::TooLarge { width: 100_000, .. }),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+}

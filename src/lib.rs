@@ -1,0 +1,13 @@
+//! headsup: watches a person at their screen through the webcam and tells
+//! them when their head has drifted forward of their shoulders.
+//!
+//! The modules follow a frame's path:
+//! 1. [`capture`] — frames from image files and folders (the camera's replay twin);
+//! 2. [`pose`] — frame → 33 BlazePose landmarks (MediaPipe's pipeline on ONNX models);
+//! 3. [`output`] — landmark records as JSON lines, CSV or a table.
+//!
+//! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
+
+pub mod capture;
+pub mod output;
+pub mod pose;
