@@ -70,21 +70,12 @@ pub struct Writer<W: Write> {
     header_done: bool,
 }
 
-const TABLE_POINTS: [(&str, usize); 5] = [
-    ("nose", 0),
-    ("left ear", 7),
-    ("right ear", 8),
-    ("left shoulder", 11),
-    ("right shoulder", 12),
-];
+const TABLE_POINTS: [(&str, usize); 5] =
+    [("nose", 0), ("left ear", 7), ("right ear", 8), ("left shoulder", 11), ("right shoulder", 12)];
 
 impl<W: Write> Writer<W> {
     pub fn new(out: W, format: Format) -> Self {
-        Self {
-            out,
-            format,
-            header_done: false,
-        }
+        Self { out, format, header_done: false }
     }
 
     pub fn write(&mut self, rec: &Record<'_>) -> io::Result<()> {
@@ -109,31 +100,16 @@ impl<W: Write> Writer<W> {
             for n in LANDMARK_NAMES {
                 write!(o, ",world_{n}_x,world_{n}_y,world_{n}_z")?;
             }
-            writeln!(
-                o,
-                ",preprocess_ms,detector_ms,landmarks_ms,postprocess_ms,total_ms"
-            )?;
+            writeln!(o, ",preprocess_ms,detector_ms,landmarks_ms,postprocess_ms,total_ms")?;
         }
-        write!(
-            o,
-            "{},{},{},{},{},",
-            csv_field(rec.file),
-            rec.width,
-            rec.height,
-            rec.person,
-            rec.people
-        )?;
+        write!(o, "{},{},{},{},{},", csv_field(rec.file), rec.width, rec.height, rec.person, rec.people)?;
         if let Some(s) = rec.pose_score {
             write!(o, "{s}")?;
         }
         match (&rec.landmarks, &rec.world_landmarks) {
             (Some(l), Some(w)) => {
                 for p in l.0 {
-                    write!(
-                        o,
-                        ",{},{},{},{},{}",
-                        p.x, p.y, p.z, p.visibility, p.presence
-                    )?;
+                    write!(o, ",{},{},{},{},{}", p.x, p.y, p.z, p.visibility, p.presence)?;
                 }
                 for p in w.0 {
                     write!(o, ",{},{},{}", p.x, p.y, p.z)?;
@@ -153,11 +129,7 @@ impl<W: Write> Writer<W> {
         let o = &mut self.out;
         if !self.header_done {
             self.header_done = true;
-            write!(
-                o,
-                "{:<40} {:>10} {:>6} {:>6}",
-                "file", "size", "person", "people"
-            )?;
+            write!(o, "{:<40} {:>10} {:>6} {:>6}", "file", "size", "person", "people")?;
             for (name, _) in TABLE_POINTS {
                 write!(o, " {name:>15}")?;
             }
@@ -165,12 +137,7 @@ impl<W: Write> Writer<W> {
         }
         let size = format!("{}x{}", rec.width, rec.height);
         let person = if rec.person { "yes" } else { "no" };
-        write!(
-            o,
-            "{:<40} {size:>10} {person:>6} {:>6}",
-            ellipsize(rec.file, 40),
-            rec.people
-        )?;
+        write!(o, "{:<40} {size:>10} {person:>6} {:>6}", ellipsize(rec.file, 40), rec.people)?;
         for (_, i) in TABLE_POINTS {
             let cell = match &rec.landmarks {
                 Some(l) => format!("{:.0},{:.0}", l.0[i].x, l.0[i].y),
@@ -187,21 +154,13 @@ impl<W: Write> Writer<W> {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 /// Keeps the end of a long path, which is the part that tells files apart.
 fn ellipsize(s: &str, max: usize) -> String {
     let n = s.chars().count();
-    if n <= max {
-        s.to_string()
-    } else {
-        format!("…{}", s.chars().skip(n + 1 - max).collect::<String>())
-    }
+    if n <= max { s.to_string() } else { format!("…{}", s.chars().skip(n + 1 - max).collect::<String>()) }
 }
 
 #[cfg(test)]
@@ -211,13 +170,7 @@ mod tests {
 
     fn result() -> PoseResult {
         let mut lms = [Landmark::default(); 33];
-        lms[7] = Landmark {
-            x: 10.0,
-            y: 20.0,
-            z: 0.0,
-            visibility: 0.9,
-            presence: 0.8,
-        };
+        lms[7] = Landmark { x: 10.0, y: 20.0, z: 0.0, visibility: 0.9, presence: 0.8 };
         PoseResult {
             width: 64,
             height: 48,
@@ -250,10 +203,7 @@ mod tests {
     #[test]
     fn csv_rows_have_as_many_fields_as_the_header_with_and_without_a_person() {
         let r = result();
-        let none = PoseResult {
-            pose: None,
-            ..result()
-        };
+        let none = PoseResult { pose: None, ..result() };
         let mut w = Writer::new(Vec::new(), Format::Csv);
         w.write(&Record::new("a,b.jpg", &r)).unwrap();
         w.write(&Record::new("c.jpg", &none)).unwrap();

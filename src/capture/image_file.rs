@@ -2,8 +2,10 @@
 //! allocated, errors that name the file and the problem, and folder listing.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+use image::ImageFormat;
 
 /// Largest accepted width or height: a 16k frame is already far beyond any webcam.
 pub const MAX_SIDE: u32 = 16_384;
@@ -12,10 +14,7 @@ pub const MAX_SIDE: u32 = 16_384;
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: file is empty (0 bytes)")]
     Empty { path: PathBuf },
     #[error("{path}: not an image headsup can read (expected JPEG or PNG)")]
@@ -23,11 +22,7 @@ pub enum ImageError {
     #[error(
         "{path}: image is {width}×{height} pixels, larger than the {MAX_SIDE}×{MAX_SIDE} limit; refused before decoding"
     )]
-    TooLarge {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-    },
+    TooLarge { path: PathBuf, width: u32, height: u32 },
     #[error("{path}: corrupt or truncated image ({message})")]
     Corrupt { path: PathBuf, message: String },
     #[error("{path}: no JPEG or PNG images in this folder")]
@@ -39,33 +34,44 @@ pub enum ImageError {
 pub fn load_rgb(path: &Path, buf: &mut Vec<u8>) -> Result<(u32, u32), ImageError> {
     let p = || path.to_path_buf();
     let file = File::open(path).map_err(|source| ImageError::Io { path: p(), source })?;
-    let len = file
-        .metadata()
-        .map_err(|source| ImageError::Io { path: p(), source })?
-        .len();
+    let len = file.metadata().map_err(|source| ImageError::Io { path: p(), source })?.len();
     if len == 0 {
         return Err(ImageError::Empty { path: p() });
     }
-    let reader = image::ImageReader::new(BufReader::new(file))
-        .with_guessed_format()
-        .map_err(|source| ImageError::Io { path: p(), source })?;
-    if reader.format().is_none() {
+    let io = |source| ImageError::Io { path: p(), source };
+    let mut file = BufReader::new(file);
+    let mut magic = [0u8; 16];
+    let n = file.read(&mut magic).map_err(io)?;
+    let format =
+        image::guess_format(&magic[..n]).ok().filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png));
+    let Some(format) = format else {
         return Err(ImageError::UnknownFormat { path: p() });
+    };
+    // The size from the header alone, before any decoder buffer exists.
+    file.rewind().map_err(io)?;
+    if let Ok(size) = imagesize::reader_size(&mut file) {
+        let side = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let (width, height) = (side(size.width), side(size.height));
+        if width > MAX_SIDE || height > MAX_SIDE {
+            return Err(ImageError::TooLarge { path: p(), width, height });
+        }
     }
+    if format == ImageFormat::Jpeg && !jpeg_has_end_marker(&mut file, len) {
+        // The decoder would fill the missing part with grey and carry on.
+        return Err(ImageError::Corrupt {
+            path: p(),
+            message: "JPEG data ends before its end-of-image marker".into(),
+        });
+    }
+    file.rewind().map_err(io)?;
+    let reader = image::ImageReader::with_format(file, format);
     let mut decoder = reader.into_decoder().map_err(|e| classify(path, e))?;
     let (width, height) = image::ImageDecoder::dimensions(&decoder);
     if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(ImageError::TooLarge {
-            path: p(),
-            width,
-            height,
-        });
+        return Err(ImageError::TooLarge { path: p(), width, height });
     }
     if width == 0 || height == 0 {
-        return Err(ImageError::Corrupt {
-            path: p(),
-            message: format!("{width}×{height} pixels"),
-        });
+        return Err(ImageError::Corrupt { path: p(), message: format!("{width}×{height} pixels") });
     }
     // Pixel budget: the largest accepted frame, at 4 bytes per pixel.
     let mut limits = image::Limits::default();
@@ -81,23 +87,25 @@ pub fn load_rgb(path: &Path, buf: &mut Vec<u8>) -> Result<(u32, u32), ImageError
     Ok((width, height))
 }
 
+/// Whether the JPEG's end-of-image marker (FF D9) is near the end of the file.
+/// Entropy-coded data never contains it (0xFF is stuffed with 0x00), so a
+/// truncated file lacks it; a little trailing junk after it is tolerated.
+fn jpeg_has_end_marker(file: &mut BufReader<File>, len: u64) -> bool {
+    const TAIL: u64 = 4096;
+    let mut tail = Vec::with_capacity(TAIL as usize);
+    let start = len.saturating_sub(TAIL);
+    file.seek(SeekFrom::Start(start)).is_ok()
+        && file.read_to_end(&mut tail).is_ok()
+        && tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
 fn classify(path: &Path, e: image::ImageError) -> ImageError {
     match e {
-        image::ImageError::Unsupported(_) => ImageError::UnknownFormat {
-            path: path.to_path_buf(),
-        },
-        image::ImageError::IoError(source)
-            if source.kind() != std::io::ErrorKind::UnexpectedEof =>
-        {
-            ImageError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
+        image::ImageError::Unsupported(_) => ImageError::UnknownFormat { path: path.to_path_buf() },
+        image::ImageError::IoError(source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
+            ImageError::Io { path: path.to_path_buf(), source }
         }
-        other => ImageError::Corrupt {
-            path: path.to_path_buf(),
-            message: other.to_string(),
-        },
+        other => ImageError::Corrupt { path: path.to_path_buf(), message: other.to_string() },
     }
 }
 
@@ -109,18 +117,12 @@ fn is_image(path: &Path) -> bool {
 
 /// The image files of a folder, sorted by name (a recording's frame order).
 pub fn collect_images(dir: &Path) -> Result<Vec<PathBuf>, ImageError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ImageError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && is_image(p))
-        .collect();
+    let entries =
+        std::fs::read_dir(dir).map_err(|source| ImageError::Io { path: dir.to_path_buf(), source })?;
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_image(p)).collect();
     if files.is_empty() {
-        return Err(ImageError::EmptyFolder {
-            path: dir.to_path_buf(),
-        });
+        return Err(ImageError::EmptyFolder { path: dir.to_path_buf() });
     }
     files.sort();
     Ok(files)
@@ -141,15 +143,18 @@ mod tests {
         png.extend_from_slice(&13u32.to_be_bytes());
         png.extend_from_slice(&ihdr);
         png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        // A few bytes of (bogus) pixel data and the end marker, as a real file has.
+        let idat = b"IDAT\x78\x9c\x63\x60\x00\x00\x00\x02\x00\x01";
+        png.extend_from_slice(&10u32.to_be_bytes());
+        png.extend_from_slice(idat);
+        png.extend_from_slice(&crc32(idat).to_be_bytes());
+        png.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
         let dir = std::env::temp_dir().join(format!("headsup-huge-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("huge.png");
         std::fs::write(&path, &png).unwrap();
         let err = load_rgb(&path, &mut Vec::new()).unwrap_err();
-        assert!(
-            matches!(err, ImageError::TooLarge { width: 100_000, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, ImageError::TooLarge { width: 100_000, .. }), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -158,11 +163,7 @@ mod tests {
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
             }
         }
         !crc

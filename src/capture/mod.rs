@@ -17,12 +17,10 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// Wraps an RGB8 buffer; `None` when its length does not match the size.
     pub fn new(width: u32, height: u32, data: &'a [u8]) -> Option<Self> {
-        (width > 0 && height > 0 && data.len() == width as usize * height as usize * 3).then_some(
-            Self {
-                width,
-                height,
-                data,
-            },
-        )
+        (width > 0 && height > 0 && data.len() == width as usize * height as usize * 3).then_some(Self {
+            width,
+            height,
+            data,
+        })
     }
 }

@@ -44,10 +44,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     for path in &args.paths {
         if path.is_dir() {
             match collect_images(path) {
-                Ok(files) => groups.push(Group {
-                    files,
-                    sequence: args.sequence,
-                }),
+                Ok(files) => groups.push(Group { files, sequence: args.sequence }),
                 Err(e) => {
                     eprintln!("headsup: {e}");
                     failed += 1;
@@ -58,30 +55,15 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !loose.is_empty() {
-        groups.insert(
-            0,
-            Group {
-                files: loose,
-                sequence: args.sequence,
-            },
-        );
+        groups.insert(0, Group { files: loose, sequence: args.sequence });
     }
     let total: usize = groups.iter().map(|g| g.files.len()).sum();
 
-    let mut estimator =
-        PoseEstimator::new(&args.pose.options()).context("cannot start the pose pipeline")?;
-    eprintln!(
-        "headsup: model {} on {}",
-        estimator.model().name(),
-        estimator.runtime()
-    );
+    let mut estimator = PoseEstimator::new(&args.pose.options()).context("cannot start the pose pipeline")?;
+    eprintln!("headsup: model {} on {}", estimator.model().name(), estimator.runtime());
 
     let stdout = std::io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
-        Format::Table
-    } else {
-        Format::Jsonl
-    });
+    let format = args.format.unwrap_or(if stdout.is_terminal() { Format::Table } else { Format::Jsonl });
     let show_progress = std::io::stderr().is_terminal() && !stdout.is_terminal() && total > 1;
     let mut out = Writer::new(stdout.lock(), format);
     let mut rgb = Vec::new();
@@ -102,8 +84,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             };
-            let frame =
-                Frame::new(width, height, &rgb).context("decoded image has the wrong size")?;
+            let frame = Frame::new(width, height, &rgb).context("decoded image has the wrong size")?;
             let result = if group.sequence {
                 t += 1.0 / SEQUENCE_FPS;
                 estimator.track(&frame, t)
@@ -112,8 +93,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
             .with_context(|| format!("{}", file.display()))?;
             let name = display(file);
-            out.write(&Record::new(&name, result))
-                .context("cannot write to stdout")?;
+            out.write(&Record::new(&name, result)).context("cannot write to stdout")?;
             analysed += 1;
         }
     }
@@ -135,16 +115,9 @@ fn display(path: &Path) -> String {
 fn progress(done: usize, total: usize, file: &Path) {
     const WIDTH: usize = 30;
     let filled = done * WIDTH / total.max(1);
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\r[{}{}] {done}/{total} {name:<40.40}",
-        "#".repeat(filled),
-        "-".repeat(WIDTH - filled)
-    );
+    let _ =
+        write!(err, "\r[{}{}] {done}/{total} {name:<40.40}", "#".repeat(filled), "-".repeat(WIDTH - filled));
     let _ = err.flush();
 }

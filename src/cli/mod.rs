@@ -77,14 +77,8 @@ pub fn main() -> ExitCode {
 fn overview() -> anyhow::Result<ExitCode> {
     let opts = PoseOptions::default();
     let estimator = headsup::pose::PoseEstimator::new(&opts)?;
-    println!(
-        "headsup {} — forward head posture watcher",
-        env!("CARGO_PKG_VERSION")
-    );
-    println!(
-        "  pose model: BlazePose {} (embedded)",
-        estimator.model().name()
-    );
+    println!("headsup {} — forward head posture watcher", env!("CARGO_PKG_VERSION"));
+    println!("  pose model: BlazePose {} (embedded)", estimator.model().name());
     println!("  runtime:    {}", estimator.runtime());
     println!("  frames never leave this machine and are never stored.");
     println!();

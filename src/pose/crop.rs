@@ -79,18 +79,9 @@ fn sample(frame: &Frame<'_>, x: f32, y: f32, border: Border) -> [f32; 3] {
             Border::Replicate => (tx.clamp(0, w - 1), ty.clamp(0, h - 1)),
         };
         let i = (ty as usize * frame.width as usize + tx as usize) * 3;
-        [
-            frame.data[i] as f32,
-            frame.data[i + 1] as f32,
-            frame.data[i + 2] as f32,
-        ]
+        [frame.data[i] as f32, frame.data[i + 1] as f32, frame.data[i + 2] as f32]
     };
-    let (p00, p10, p01, p11) = (
-        tap(ix, iy),
-        tap(ix + 1, iy),
-        tap(ix, iy + 1),
-        tap(ix + 1, iy + 1),
-    );
+    let (p00, p10, p01, p11) = (tap(ix, iy), tap(ix + 1, iy), tap(ix, iy + 1), tap(ix + 1, iy + 1));
     let mut out = [0.0; 3];
     for c in 0..3 {
         let top = p00[c] * (1.0 - ax) + p10[c] * ax;
@@ -117,18 +108,8 @@ mod tests {
     #[test]
     fn identity_crop_reproduces_pixels() {
         let data = gradient(8, 8);
-        let frame = Frame {
-            width: 8,
-            height: 8,
-            data: &data,
-        };
-        let roi = Roi {
-            cx: 4.0,
-            cy: 4.0,
-            width: 8.0,
-            height: 8.0,
-            rotation: 0.0,
-        };
+        let frame = Frame { width: 8, height: 8, data: &data };
+        let roi = Roi { cx: 4.0, cy: 4.0, width: 8.0, height: 8.0, rotation: 0.0 };
         let mut out = vec![0.0; 8 * 8 * 3];
         crop_into(&frame, &roi, 8, 0.0, 255.0, Border::Replicate, &mut out);
         assert_eq!(&out[..6], &[0.0, 0.0, 7.0, 1.0, 0.0, 7.0]);
@@ -139,11 +120,7 @@ mod tests {
     #[test]
     fn letterbox_pads_with_minus_one_in_detector_range() {
         let data = vec![255u8; 4 * 2 * 3];
-        let frame = Frame {
-            width: 4,
-            height: 2,
-            data: &data,
-        };
+        let frame = Frame { width: 4, height: 2, data: &data };
         let roi = Roi::letterbox(4, 2);
         let mut out = vec![0.0; 4 * 4 * 3];
         crop_into(&frame, &roi, 4, -1.0, 1.0, Border::Zero, &mut out);
@@ -154,18 +131,8 @@ mod tests {
     #[test]
     fn quarter_turn_rotates_the_content() {
         let data = gradient(8, 8);
-        let frame = Frame {
-            width: 8,
-            height: 8,
-            data: &data,
-        };
-        let roi = Roi {
-            cx: 4.0,
-            cy: 4.0,
-            width: 8.0,
-            height: 8.0,
-            rotation: std::f32::consts::FRAC_PI_2,
-        };
+        let frame = Frame { width: 8, height: 8, data: &data };
+        let roi = Roi { cx: 4.0, cy: 4.0, width: 8.0, height: 8.0, rotation: std::f32::consts::FRAC_PI_2 };
         let mut out = vec![0.0; 8 * 8 * 3];
         crop_into(&frame, &roi, 8, 0.0, 255.0, Border::Replicate, &mut out);
         // Rotating the sampling grid by +90°: output x runs down the frame's y.

@@ -46,10 +46,7 @@ pub fn ssd_anchors() -> Vec<[f32; 2]> {
         for y in 0..grid {
             for x in 0..grid {
                 for _ in 0..per_cell {
-                    anchors.push([
-                        (x as f32 + 0.5) / grid as f32,
-                        (y as f32 + 0.5) / grid as f32,
-                    ]);
+                    anchors.push([(x as f32 + 0.5) / grid as f32, (y as f32 + 0.5) / grid as f32]);
                 }
             }
         }
@@ -87,21 +84,10 @@ impl DetectorDecoder {
     /// Decodes `boxes` (`[2254, 12]`) and `scores` (`[2254]` logits) from a
     /// letterboxed input of a `width`×`height` frame. Returns the detections
     /// after weighted NMS, best first, in normalised frame coordinates.
-    pub fn decode(
-        &mut self,
-        boxes: &[f32],
-        scores: &[f32],
-        width: u32,
-        height: u32,
-    ) -> &[Detection] {
+    pub fn decode(&mut self, boxes: &[f32], scores: &[f32], width: u32, height: u32) -> &[Detection] {
         self.candidates.clear();
         let scale = DETECTOR_SIZE as f32;
-        for (i, (anchor, raw)) in self
-            .anchors
-            .iter()
-            .zip(boxes.chunks_exact(NUM_COORDS))
-            .enumerate()
-        {
+        for (i, (anchor, raw)) in self.anchors.iter().zip(boxes.chunks_exact(NUM_COORDS)).enumerate() {
             let score = sigmoid(scores[i].clamp(-SCORE_CLIP, SCORE_CLIP));
             if score < MIN_SCORE {
                 continue;
@@ -249,11 +235,7 @@ mod tests {
 
     #[test]
     fn letterbox_removal_stretches_the_short_axis() {
-        let mut d = [Detection {
-            score: 1.0,
-            bbox: [0.5, 0.125, 0.5, 0.875],
-            keypoints: [[0.5, 0.5]; 4],
-        }];
+        let mut d = [Detection { score: 1.0, bbox: [0.5, 0.125, 0.5, 0.875], keypoints: [[0.5, 0.5]; 4] }];
         // 640×320: content fills y in [0.25, 0.75] of the square.
         remove_letterbox(&mut d, 640, 320);
         assert!((d[0].bbox[1] - (-0.25)).abs() < 1e-6);

@@ -110,21 +110,22 @@ impl Default for RawLandmarks {
     }
 }
 
+/// The landmark model's outputs for one crop.
+pub struct LandmarkTensors<'a> {
+    /// `Identity`: 39 × (x, y, z, visibility logit, presence logit), crop pixels.
+    pub raw: &'a [f32],
+    /// `Identity_1`: pose-present probability.
+    pub flag: f32,
+    /// `Identity_3`: 64×64×39 heatmap logits, NHWC.
+    pub heatmap: &'a [f32],
+    /// `Identity_4`: 39 × (x, y, z) world coordinates in metres.
+    pub world: &'a [f32],
+}
+
 /// Decodes the landmark model's outputs for a crop taken at `roi` from a
 /// `width`×`height` frame into `out`.
-///
-/// `raw` is `Identity` (39×5), `flag` is `Identity_1`, `heatmap` is
-/// `Identity_3` (64×64×39, NHWC) and `world` is `Identity_4` (39×3).
-pub fn decode(
-    raw: &[f32],
-    flag: f32,
-    heatmap: &[f32],
-    world: &[f32],
-    roi: &Roi,
-    width: u32,
-    height: u32,
-    out: &mut RawLandmarks,
-) {
+pub fn decode(t: &LandmarkTensors<'_>, roi: &Roi, width: u32, height: u32, out: &mut RawLandmarks) {
+    let LandmarkTensors { raw, flag, heatmap, world } = *t;
     let size = LANDMARK_SIZE as f32;
     let (sin, cos) = roi.rotation.sin_cos();
     let (w, h) = (width as f32, height as f32);
@@ -171,8 +172,7 @@ fn refine_from_heatmap(heatmap: &[f32], landmark: usize, x: f32, y: f32) -> Opti
             wr += r as f32 * p;
         }
     }
-    (max >= MIN_CONFIDENCE_TO_REFINE && sum > 0.0)
-        .then(|| (wc / n as f32 / sum, wr / n as f32 / sum))
+    (max >= MIN_CONFIDENCE_TO_REFINE && sum > 0.0).then(|| (wc / n as f32 / sum, wr / n as f32 / sum))
 }
 
 pub(crate) fn sigmoid(x: f32) -> f32 {
@@ -196,10 +196,7 @@ mod tests {
         // Landmark 3 has a confident blob at (row 10, col 20).
         heat[(10 * HEATMAP_SIZE + 20) * NUM_RAW + 3] = 20.0;
         let (x, y) = refine_from_heatmap(&heat, 3, 21.5 / 64.0, 11.2 / 64.0).expect("refined");
-        assert!(
-            (x - 20.0 / 64.0).abs() < 1e-4 && (y - 10.0 / 64.0).abs() < 1e-4,
-            "{x} {y}"
-        );
+        assert!((x - 20.0 / 64.0).abs() < 1e-4 && (y - 10.0 / 64.0).abs() < 1e-4, "{x} {y}");
         // Landmark 4 has nothing confident: left alone.
         assert!(refine_from_heatmap(&heat, 4, 0.3, 0.3).is_none());
         // Outside the heatmap: left alone.
@@ -214,22 +211,14 @@ mod tests {
         raw[5..7].copy_from_slice(&[128.0, 0.0]);
         let heat = vec![-20.0; HEATMAP_SIZE * HEATMAP_SIZE * NUM_RAW];
         let world = vec![0.0; NUM_RAW * 3];
-        let roi = Roi {
-            cx: 300.0,
-            cy: 200.0,
-            width: 100.0,
-            height: 100.0,
-            rotation: std::f32::consts::FRAC_PI_2,
-        };
+        let roi =
+            Roi { cx: 300.0, cy: 200.0, width: 100.0, height: 100.0, rotation: std::f32::consts::FRAC_PI_2 };
         let mut out = RawLandmarks::default();
-        decode(&raw, 0.9, &heat, &world, &roi, 600, 400, &mut out);
+        let t = LandmarkTensors { raw: &raw, flag: 0.9, heatmap: &heat, world: &world };
+        decode(&t, &roi, 600, 400, &mut out);
         assert!((out.image[0].x - 0.5).abs() < 1e-6 && (out.image[0].y - 0.5).abs() < 1e-6);
         // Crop "up" points to frame +x after a clockwise quarter turn.
-        assert!(
-            (out.image[1].x * 600.0 - 350.0).abs() < 1e-3,
-            "{}",
-            out.image[1].x * 600.0
-        );
+        assert!((out.image[1].x * 600.0 - 350.0).abs() < 1e-3, "{}", out.image[1].x * 600.0);
         assert!((out.image[1].y * 400.0 - 200.0).abs() < 1e-3);
         assert_eq!(out.image[0].visibility, 0.5);
         assert_eq!(out.pose_score, 0.9);

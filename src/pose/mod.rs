@@ -25,7 +25,7 @@ use std::time::Instant;
 use crate::capture::Frame;
 use crop::{Border, crop_into};
 use detector::{DETECTOR_SIZE, DetectorDecoder, NUM_ANCHORS, NUM_COORDS};
-use landmarks::{HEATMAP_SIZE, LANDMARK_SIZE, NUM_LANDMARKS, NUM_RAW, RawLandmarks, idx};
+use landmarks::{HEATMAP_SIZE, LANDMARK_SIZE, LandmarkTensors, NUM_LANDMARKS, NUM_RAW, RawLandmarks, idx};
 pub use landmarks::{LANDMARK_NAMES, Landmark, WorldLandmark};
 pub use models::ModelKind;
 pub use roi::Roi;
@@ -37,16 +37,15 @@ use smoothing::LandmarkSmoother;
 /// (MediaPipe's `min_tracking_confidence` default).
 const MIN_POSE_SCORE: f32 = 0.5;
 
-const DETECTOR_SPEC: ModelSpec = ModelSpec {
+/// The detector's tensors, checked at load.
+pub const DETECTOR_SPEC: ModelSpec = ModelSpec {
     input_name: "input_1",
     input_shape: [1, DETECTOR_SIZE, DETECTOR_SIZE, 3],
-    outputs: &[
-        ("Identity", NUM_ANCHORS * NUM_COORDS),
-        ("Identity_1", NUM_ANCHORS),
-    ],
+    outputs: &[("Identity", NUM_ANCHORS * NUM_COORDS), ("Identity_1", NUM_ANCHORS)],
 };
 
-const LANDMARK_SPEC: ModelSpec = ModelSpec {
+/// The landmark model's tensors (segmentation pruned), checked at load.
+pub const LANDMARK_SPEC: ModelSpec = ModelSpec {
     input_name: "input_1",
     input_shape: [1, LANDMARK_SIZE, LANDMARK_SIZE, 3],
     outputs: &[
@@ -71,10 +70,7 @@ pub enum PoseError {
     #[error("ONNX Runtime library {library}: {message}")]
     RuntimeLoad { library: PathBuf, message: String },
     #[error("inference failed in the {stage} model: {message}")]
-    Inference {
-        stage: &'static str,
-        message: String,
-    },
+    Inference { stage: &'static str, message: String },
 }
 
 /// How to build a [`PoseEstimator`].
@@ -153,20 +149,13 @@ impl PoseEstimator {
         let runtime = runtime::select(opts.runtime, opts.ort_library.as_deref())?;
         let files = models::resolve(opts.model, opts.models_dir.as_deref())?;
         let threads = if opts.threads == 0 {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         } else {
             opts.threads
         };
         let detector = runtime::load(&runtime, &files.detector, &DETECTOR_SPEC, threads)?;
         let landmark = runtime::load(&runtime, &files.landmarks, &LANDMARK_SPEC, threads)?;
-        let outputs = |spec: &ModelSpec| {
-            spec.outputs
-                .iter()
-                .map(|(_, n)| Vec::with_capacity(*n))
-                .collect()
-        };
+        let outputs = |spec: &ModelSpec| spec.outputs.iter().map(|(_, n)| Vec::with_capacity(*n)).collect();
         Ok(Self {
             runtime,
             model: opts.model,
@@ -238,14 +227,9 @@ impl PoseEstimator {
                 let t1 = Instant::now();
                 self.detector
                     .run(&self.det_input, &mut self.det_out)
-                    .map_err(|message| PoseError::Inference {
-                        stage: "detector",
-                        message,
-                    })?;
+                    .map_err(|message| PoseError::Inference { stage: "detector", message })?;
                 let t2 = Instant::now();
-                let detections = self
-                    .decoder
-                    .decode(&self.det_out[0], &self.det_out[1], w, h);
+                let detections = self.decoder.decode(&self.det_out[0], &self.det_out[1], w, h);
                 people = detections.len();
                 timings.preprocess += ms(t1 - t0);
                 timings.detector = ms(t2 - t1);
@@ -259,56 +243,26 @@ impl PoseEstimator {
             }
         };
         let t0 = Instant::now();
-        crop_into(
-            frame,
-            &roi,
-            LANDMARK_SIZE,
-            0.0,
-            1.0,
-            Border::Replicate,
-            &mut self.lm_input,
-        );
+        crop_into(frame, &roi, LANDMARK_SIZE, 0.0, 1.0, Border::Replicate, &mut self.lm_input);
         let t1 = Instant::now();
         self.landmark
             .run(&self.lm_input, &mut self.lm_out)
-            .map_err(|message| PoseError::Inference {
-                stage: "landmark",
-                message,
-            })?;
+            .map_err(|message| PoseError::Inference { stage: "landmark", message })?;
         let t2 = Instant::now();
         timings.preprocess += ms(t1 - t0);
         timings.landmarks = ms(t2 - t1);
         // Output order and lengths were checked against LANDMARK_SPEC at load.
         let out = &self.lm_out;
-        landmarks::decode(
-            &out[0],
-            out[1][0],
-            &out[2],
-            &out[3],
-            &roi,
-            w,
-            h,
-            &mut self.raw,
-        );
+        let tensors = LandmarkTensors { raw: &out[0], flag: out[1][0], heatmap: &out[2], world: &out[3] };
+        landmarks::decode(&tensors, &roi, w, h, &mut self.raw);
         if self.raw.pose_score < MIN_POSE_SCORE {
             return Ok(self.finish(frame, None, people, detector_ran, timings, start));
         }
         if let Some(t) = t {
-            self.smooth_image
-                .apply_image(t, &roi, w, h, &mut self.raw.image[..NUM_LANDMARKS]);
-            self.smooth_world
-                .apply_world(t, &mut self.raw.world[..NUM_LANDMARKS]);
-            self.smooth_aux.apply_image(
-                t,
-                &roi,
-                w,
-                h,
-                &mut self.raw.image[idx::AUX_CENTRE..=idx::AUX_SCALE],
-            );
-            let (c, s) = (
-                self.raw.image[idx::AUX_CENTRE],
-                self.raw.image[idx::AUX_SCALE],
-            );
+            self.smooth_image.apply_image(t, &roi, w, h, &mut self.raw.image[..NUM_LANDMARKS]);
+            self.smooth_world.apply_world(t, &mut self.raw.world[..NUM_LANDMARKS]);
+            self.smooth_aux.apply_image(t, &roi, w, h, &mut self.raw.image[idx::AUX_CENTRE..=idx::AUX_SCALE]);
+            let (c, s) = (self.raw.image[idx::AUX_CENTRE], self.raw.image[idx::AUX_SCALE]);
             self.tracked = Some(Roi::from_points([c.x, c.y], [s.x, s.y], w, h));
         }
         let mut pose = Pose {
@@ -318,12 +272,7 @@ impl PoseEstimator {
             roi,
         };
         for (dst, src) in pose.landmarks.iter_mut().zip(&self.raw.image) {
-            *dst = Landmark {
-                x: src.x * w as f32,
-                y: src.y * h as f32,
-                z: src.z * w as f32,
-                ..*src
-            };
+            *dst = Landmark { x: src.x * w as f32, y: src.y * h as f32, z: src.z * w as f32, ..*src };
         }
         pose.world.copy_from_slice(&self.raw.world[..NUM_LANDMARKS]);
         timings.postprocess += ms(t2.elapsed());
@@ -343,14 +292,8 @@ impl PoseEstimator {
             self.reset();
         }
         timings.total = ms(start.elapsed());
-        self.result = PoseResult {
-            width: frame.width,
-            height: frame.height,
-            pose,
-            people,
-            detector_ran,
-            timings,
-        };
+        self.result =
+            PoseResult { width: frame.width, height: frame.height, pose, people, detector_ran, timings };
         &self.result
     }
 }

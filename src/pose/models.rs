@@ -9,15 +9,7 @@ use super::PoseError;
 
 /// Landmark model size: bigger is more accurate and slower.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
+    Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
@@ -43,14 +35,12 @@ impl ModelKind {
     /// The compiled-in copy, if this model is embedded.
     fn embedded(self) -> Option<ModelBytes> {
         let (name, data): (_, &'static [u8]) = match self {
-            ModelKind::Lite => (
-                "pose_landmark_lite.onnx",
-                include_bytes!("../../models/pose_landmark_lite.onnx"),
-            ),
-            ModelKind::Full => (
-                "pose_landmark_full.onnx",
-                include_bytes!("../../models/pose_landmark_full.onnx"),
-            ),
+            ModelKind::Lite => {
+                ("pose_landmark_lite.onnx", include_bytes!("../../models/pose_landmark_lite.onnx"))
+            }
+            ModelKind::Full => {
+                ("pose_landmark_full.onnx", include_bytes!("../../models/pose_landmark_full.onnx"))
+            }
             ModelKind::Heavy => return None,
         };
         Some(ModelBytes::Embedded { name, data })
@@ -63,14 +53,8 @@ static DETECTOR: &[u8] = include_bytes!("../../models/pose_detection.onnx");
 /// The bytes of one model and where they came from (for error messages).
 #[derive(Clone, Debug)]
 pub enum ModelBytes {
-    Embedded {
-        name: &'static str,
-        data: &'static [u8],
-    },
-    File {
-        path: PathBuf,
-        data: Vec<u8>,
-    },
+    Embedded { name: &'static str, data: &'static [u8] },
+    File { path: PathBuf, data: Vec<u8> },
 }
 
 impl ModelBytes {
@@ -91,15 +75,9 @@ impl ModelBytes {
 
     fn read(path: PathBuf) -> Result<Self, PoseError> {
         match std::fs::read(&path) {
-            Ok(data) if data.is_empty() => Err(PoseError::Model {
-                path,
-                message: "file is empty".into(),
-            }),
+            Ok(data) if data.is_empty() => Err(PoseError::Model { path, message: "file is empty".into() }),
             Ok(data) => Ok(ModelBytes::File { path, data }),
-            Err(e) => Err(PoseError::Model {
-                path,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(PoseError::Model { path, message: e.to_string() }),
         }
     }
 }
@@ -113,10 +91,7 @@ pub struct ModelFiles {
 /// Folders searched for model files when `--models` is not given.
 pub fn default_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
         dirs.push(dir.join("models"));
     }
     // A source checkout (`cargo run`): the repository's models/ folder.
@@ -133,18 +108,12 @@ pub fn resolve(kind: ModelKind, dir: Option<&Path>) -> Result<ModelFiles, PoseEr
             landmarks: ModelBytes::read(dir.join(kind.file_name()))?,
         });
     }
-    let detector = ModelBytes::Embedded {
-        name: DETECTOR_FILE,
-        data: DETECTOR,
-    };
+    let detector = ModelBytes::Embedded { name: DETECTOR_FILE, data: DETECTOR };
     let landmarks = match kind.embedded() {
         Some(embedded) => embedded,
         None => {
             let searched = default_dirs();
-            let found = searched
-                .iter()
-                .map(|d| d.join(kind.file_name()))
-                .find(|p| p.is_file());
+            let found = searched.iter().map(|d| d.join(kind.file_name())).find(|p| p.is_file());
             match found {
                 Some(path) => ModelBytes::read(path)?,
                 None => {
@@ -160,8 +129,5 @@ pub fn resolve(kind: ModelKind, dir: Option<&Path>) -> Result<ModelFiles, PoseEr
             }
         }
     };
-    Ok(ModelFiles {
-        detector,
-        landmarks,
-    })
+    Ok(ModelFiles { detector, landmarks })
 }

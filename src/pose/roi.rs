@@ -23,13 +23,7 @@ impl Roi {
     /// The detector's letterbox: the whole frame centred in a square of its long side.
     pub fn letterbox(width: u32, height: u32) -> Roi {
         let side = width.max(height) as f32;
-        Roi {
-            cx: width as f32 / 2.0,
-            cy: height as f32 / 2.0,
-            width: side,
-            height: side,
-            rotation: 0.0,
-        }
+        Roi { cx: width as f32 / 2.0, cy: height as f32 / 2.0, width: side, height: side, rotation: 0.0 }
     }
 
     /// The landmark crop from a body-centre point and a scale/rotation point,
@@ -40,13 +34,7 @@ impl Roi {
         let (x1, y1) = (scale_point[0] * w, scale_point[1] * h);
         let side = 2.0 * (x1 - x0).hypot(y1 - y0) * ROI_SCALE;
         let rotation = normalize_radians(FRAC_PI_2 - (-(y1 - y0)).atan2(x1 - x0));
-        Roi {
-            cx: x0,
-            cy: y0,
-            width: side,
-            height: side,
-            rotation,
-        }
+        Roi { cx: x0, cy: y0, width: side, height: side, rotation }
     }
 }
 

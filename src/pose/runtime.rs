@@ -13,15 +13,7 @@ use super::models::ModelBytes;
 
 /// Which runtime the user asked for.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
+    Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum RuntimeChoice {
@@ -69,17 +61,13 @@ pub fn select(choice: RuntimeChoice, ort_library: Option<&Path>) -> Result<Runti
     match choice {
         RuntimeChoice::Rten => Ok(Runtime::Rten),
         RuntimeChoice::Onnxruntime => {
-            let library =
-                find_onnxruntime(ort_library).ok_or_else(|| PoseError::RuntimeNotFound {
-                    searched: search_description(),
-                })?;
+            let library = find_onnxruntime(ort_library)
+                .ok_or_else(|| PoseError::RuntimeNotFound { searched: search_description() })?;
             init_onnxruntime(&library)?;
             Ok(Runtime::OnnxRuntime { library })
         }
         RuntimeChoice::Auto => match find_onnxruntime(ort_library) {
-            Some(library) if init_onnxruntime(&library).is_ok() => {
-                Ok(Runtime::OnnxRuntime { library })
-            }
+            Some(library) if init_onnxruntime(&library).is_ok() => Ok(Runtime::OnnxRuntime { library }),
             _ => Ok(Runtime::Rten),
         },
     }
@@ -92,10 +80,7 @@ pub fn load(
     spec: &ModelSpec,
     threads: usize,
 ) -> Result<Box<dyn InferenceModel>, PoseError> {
-    let err = |message: String| PoseError::Model {
-        path: bytes.origin(),
-        message,
-    };
+    let err = |message: String| PoseError::Model { path: bytes.origin(), message };
     let mut model: Box<dyn InferenceModel> = match runtime {
         Runtime::Rten => Box::new(RtenModel::load(bytes, spec, threads).map_err(err)?),
         Runtime::OnnxRuntime { .. } => Box::new(OrtModel::load(bytes, spec, threads).map_err(err)?),
@@ -135,26 +120,12 @@ impl RtenModel {
             ModelBytes::File { data, .. } => rten::Model::load(data.clone()),
         }
         .map_err(|e| format!("not a loadable ONNX model: {e}"))?;
-        let node = |name: &str| {
-            model
-                .find_node(name)
-                .ok_or_else(|| format!("has no tensor named {name}"))
-        };
+        let node = |name: &str| model.find_node(name).ok_or_else(|| format!("has no tensor named {name}"));
         let input = node(spec.input_name)?;
-        let outputs = spec
-            .outputs
-            .iter()
-            .map(|(n, _)| node(n))
-            .collect::<Result<_, _>>()?;
+        let outputs = spec.outputs.iter().map(|(n, _)| node(n)).collect::<Result<_, _>>()?;
         let pool = rten::ThreadPool::with_num_threads(threads.max(1));
         let opts = rten::RunOptions::default().with_thread_pool(Some(Arc::new(pool)));
-        Ok(Self {
-            model,
-            input,
-            outputs,
-            shape: spec.input_shape,
-            opts,
-        })
+        Ok(Self { model, input, outputs, shape: spec.input_shape, opts })
     }
 }
 
@@ -163,15 +134,10 @@ impl InferenceModel for RtenModel {
         let view = rten_tensor::TensorView::from_data(&self.shape[..], input);
         let values = self
             .model
-            .run(
-                vec![(self.input, view.into())],
-                &self.outputs,
-                Some(self.opts.clone()),
-            )
+            .run(vec![(self.input, view.into())], &self.outputs, Some(self.opts.clone()))
             .map_err(|e| e.to_string())?;
         for (dst, value) in outputs.iter_mut().zip(values) {
-            let tensor: rten_tensor::Tensor<f32> =
-                value.try_into().map_err(|e| format!("{e:?}"))?;
+            let tensor: rten_tensor::Tensor<f32> = value.try_into().map_err(|e| format!("{e:?}"))?;
             let data = tensor.data().ok_or("non-contiguous output")?;
             fill(dst, data);
         }
@@ -186,10 +152,7 @@ struct OrtModel {
 
 impl OrtModel {
     fn load(bytes: &ModelBytes, spec: &ModelSpec, threads: usize) -> Result<Self, String> {
-        let env = ORT_ENV
-            .get()
-            .and_then(|e| e.as_ref().ok())
-            .ok_or("ONNX Runtime is not initialised")?;
+        let env = ORT_ENV.get().and_then(|e| e.as_ref().ok()).ok_or("ONNX Runtime is not initialised")?;
         let e = |e: ort::Error<_>| e.to_string();
         let mut builder = ort::session::Session::builder(env)
             .map_err(|e| e.to_string())?
@@ -202,10 +165,7 @@ impl OrtModel {
         let session = builder
             .commit_from_memory(bytes.data())
             .map_err(|e| format!("not a loadable ONNX model: {e}"))?;
-        Ok(Self {
-            session,
-            spec: *spec,
-        })
+        Ok(Self { session, spec: *spec })
     }
 }
 
@@ -213,17 +173,11 @@ impl InferenceModel for OrtModel {
     fn run(&mut self, input: &[f32], outputs: &mut [Vec<f32>]) -> Result<(), String> {
         let tensor = ort::value::TensorRef::from_array_view((self.spec.input_shape, input))
             .map_err(|e| e.to_string())?;
-        let result = self
-            .session
-            .run(ort::inputs![self.spec.input_name => tensor])
-            .map_err(|e| e.to_string())?;
+        let result =
+            self.session.run(ort::inputs![self.spec.input_name => tensor]).map_err(|e| e.to_string())?;
         for (dst, (name, _)) in outputs.iter_mut().zip(self.spec.outputs) {
-            let value = result
-                .get(*name)
-                .ok_or_else(|| format!("has no output named {name}"))?;
-            let (_, data) = value
-                .try_extract_tensor::<f32>()
-                .map_err(|e| e.to_string())?;
+            let value = result.get(*name).ok_or_else(|| format!("has no output named {name}"))?;
+            let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
             fill(dst, data);
         }
         Ok(())
@@ -241,12 +195,10 @@ fn init_onnxruntime(library: &Path) -> Result<(), PoseError> {
             .build()
             .map_err(|e| e.to_string())
     });
-    env.as_ref()
-        .map(|_| ())
-        .map_err(|message| PoseError::RuntimeLoad {
-            library: library.to_path_buf(),
-            message: message.clone(),
-        })
+    env.as_ref().map(|_| ()).map_err(|message| PoseError::RuntimeLoad {
+        library: library.to_path_buf(),
+        message: message.clone(),
+    })
 }
 
 /// The platform's file name for the ONNX Runtime shared library.
@@ -275,10 +227,7 @@ pub fn find_onnxruntime(explicit: Option<&Path>) -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
         dirs.push(dir);
     }
     if let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") {
@@ -295,9 +244,7 @@ pub fn find_onnxruntime(explicit: Option<&Path>) -> Option<PathBuf> {
         ]
         .map(PathBuf::from),
     );
-    dirs.iter()
-        .find_map(|d| library_in(d))
-        .or_else(python_onnxruntime)
+    dirs.iter().find_map(|d| library_in(d)).or_else(python_onnxruntime)
 }
 
 /// `libonnxruntime.so` or a versioned `libonnxruntime.so.1.x.y` in `dir`
@@ -324,10 +271,7 @@ fn library_in(dir: &Path) -> Option<PathBuf> {
 fn python_onnxruntime() -> Option<PathBuf> {
     for python in ["python3", "python"] {
         let out = std::process::Command::new(python)
-            .args([
-                "-c",
-                "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))",
-            ])
+            .args(["-c", "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))"])
             .stderr(std::process::Stdio::null())
             .output();
         if let Ok(out) = out

@@ -36,26 +36,14 @@ pub struct OneEuroParams {
 }
 
 /// Image landmarks: `min_cutoff 0.05, beta 80, derivate_cutoff 1`.
-pub const LANDMARKS: OneEuroParams = OneEuroParams {
-    min_cutoff: 0.05,
-    beta: 80.0,
-    derivate_cutoff: 1.0,
-    scale_by_object: true,
-};
+pub const LANDMARKS: OneEuroParams =
+    OneEuroParams { min_cutoff: 0.05, beta: 80.0, derivate_cutoff: 1.0, scale_by_object: true };
 /// Auxiliary (ROI) landmarks: `min_cutoff 0.01, beta 10, derivate_cutoff 1`.
-pub const AUX: OneEuroParams = OneEuroParams {
-    min_cutoff: 0.01,
-    beta: 10.0,
-    derivate_cutoff: 1.0,
-    scale_by_object: true,
-};
+pub const AUX: OneEuroParams =
+    OneEuroParams { min_cutoff: 0.01, beta: 10.0, derivate_cutoff: 1.0, scale_by_object: true };
 /// World landmarks: `min_cutoff 0.1, beta 40, derivate_cutoff 1`, unscaled.
-pub const WORLD: OneEuroParams = OneEuroParams {
-    min_cutoff: 0.1,
-    beta: 40.0,
-    derivate_cutoff: 1.0,
-    scale_by_object: false,
-};
+pub const WORLD: OneEuroParams =
+    OneEuroParams { min_cutoff: 0.1, beta: 40.0, derivate_cutoff: 1.0, scale_by_object: false };
 /// Visibility low-pass weight of the newest value.
 const VISIBILITY_ALPHA: f32 = 0.1;
 
@@ -123,14 +111,7 @@ impl LandmarkSmoother {
 
     /// Smooths normalised image landmarks in place. `t` is in seconds; the
     /// ROI gives the object scale that makes the filter resolution-independent.
-    pub fn apply_image(
-        &mut self,
-        t: f64,
-        roi: &Roi,
-        width: u32,
-        height: u32,
-        lms: &mut [Landmark],
-    ) {
+    pub fn apply_image(&mut self, t: f64, roi: &Roi, width: u32, height: u32, lms: &mut [Landmark]) {
         for (v, lm) in self.visibility.iter_mut().zip(lms.iter_mut()) {
             lm.visibility = v.apply(lm.visibility, VISIBILITY_ALPHA);
         }
@@ -142,11 +123,7 @@ impl LandmarkSmoother {
         if object_scale < 1e-6 {
             return;
         }
-        let scale = if self.params.scale_by_object {
-            1.0 / object_scale
-        } else {
-            1.0
-        };
+        let scale = if self.params.scale_by_object { 1.0 / object_scale } else { 1.0 };
         for (f, lm) in self.filters.iter_mut().zip(lms.iter_mut()) {
             // Filter in pixels (z on x's scale), as MediaPipe does.
             lm.x = f[0].apply(&self.params, freq, scale, lm.x * w) / w;
@@ -173,24 +150,12 @@ mod tests {
     use super::*;
 
     fn point(x: f32) -> [Landmark; 1] {
-        [Landmark {
-            x,
-            y: 0.5,
-            z: 0.0,
-            visibility: 1.0,
-            presence: 1.0,
-        }]
+        [Landmark { x, y: 0.5, z: 0.0, visibility: 1.0, presence: 1.0 }]
     }
 
     #[test]
     fn first_value_passes_then_jitter_is_damped() {
-        let roi = Roi {
-            cx: 50.0,
-            cy: 50.0,
-            width: 100.0,
-            height: 100.0,
-            rotation: 0.0,
-        };
+        let roi = Roi { cx: 50.0, cy: 50.0, width: 100.0, height: 100.0, rotation: 0.0 };
         let mut s = LandmarkSmoother::new(LANDMARKS);
         let mut p = point(0.5);
         s.apply_image(0.0, &roi, 100, 100, &mut p);
@@ -203,13 +168,7 @@ mod tests {
 
     #[test]
     fn fast_movement_is_followed() {
-        let roi = Roi {
-            cx: 50.0,
-            cy: 50.0,
-            width: 100.0,
-            height: 100.0,
-            rotation: 0.0,
-        };
+        let roi = Roi { cx: 50.0, cy: 50.0, width: 100.0, height: 100.0, rotation: 0.0 };
         let mut s = LandmarkSmoother::new(LANDMARKS);
         let mut last = 0.0;
         for i in 0..10 {
@@ -224,17 +183,9 @@ mod tests {
     #[test]
     fn repeated_timestamp_passes_values_through() {
         let mut s = LandmarkSmoother::new(WORLD);
-        let mut w = [WorldLandmark {
-            x: 1.0,
-            y: 0.0,
-            z: 0.0,
-        }];
+        let mut w = [WorldLandmark { x: 1.0, y: 0.0, z: 0.0 }];
         s.apply_world(1.0, &mut w);
-        let mut w2 = [WorldLandmark {
-            x: 2.0,
-            y: 0.0,
-            z: 0.0,
-        }];
+        let mut w2 = [WorldLandmark { x: 2.0, y: 0.0, z: 0.0 }];
         s.apply_world(1.0, &mut w2);
         assert_eq!(w2[0].x, 2.0);
     }

@@ -1,1 +1,12 @@
-fn main() {}
+//! End-to-end tests on real images and the real models. One test binary
+//! (link time adds up on two cores); each module covers one area.
+//!
+//! Test images are read from `../shared/testdata` (override with
+//! `HEADSUP_TESTDATA`); reference values come from `scripts/golden.py`.
+
+mod bad_input;
+mod common;
+mod golden;
+mod models;
+mod runtimes;
+mod sequence;

@@ -1,0 +1,67 @@
+//! Shared helpers: where the test data is, golden files, a pipeline per model.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use headsup::capture::{Frame, load_rgb};
+use headsup::pose::{ModelKind, PoseEstimator, PoseOptions, PoseResult, RuntimeChoice};
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata() -> PathBuf {
+    std::env::var_os("HEADSUP_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/testdata"))
+}
+
+pub fn golden(name: &str) -> Value {
+    let path = repo().join("tests/golden").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn estimator(model: ModelKind, runtime: RuntimeChoice) -> PoseEstimator {
+    let opts = PoseOptions { model, runtime, threads: 2, ..Default::default() };
+    PoseEstimator::new(&opts).unwrap_or_else(|e| panic!("cannot build the {model:?} pipeline: {e}"))
+}
+
+/// Tests share two cores: run the heavy ones one at a time so timings and
+/// thread pools do not fight.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| Mutex::new(())).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Loads `rel` (relative to the test data folder) and runs it as a still.
+pub fn run_still(est: &mut PoseEstimator, rel: &str) -> PoseResult {
+    let mut rgb = Vec::new();
+    let path = testdata().join(rel);
+    let (w, h) = load_rgb(&path, &mut rgb).unwrap_or_else(|e| panic!("{e}"));
+    let frame = Frame::new(w, h, &rgb).expect("frame");
+    est.estimate(&frame).unwrap_or_else(|e| panic!("{rel}: {e}")).clone()
+}
+
+/// Ears and shoulders: the points the posture score is built on.
+pub const KEY_POINTS: [(usize, &str); 4] =
+    [(7, "left_ear"), (8, "right_ear"), (11, "left_shoulder"), (12, "right_shoulder")];
+
+/// Distances (px) of the key points between our result and a golden row.
+pub fn key_point_errors(result: &PoseResult, golden_landmarks: &Value) -> Vec<f32> {
+    let pose = result.pose.as_ref().expect("pose");
+    KEY_POINTS
+        .iter()
+        .map(|&(i, _)| {
+            let g = &golden_landmarks[i];
+            let (gx, gy) = (g[0].as_f64().expect("x") as f32, g[1].as_f64().expect("y") as f32);
+            (pose.landmarks[i].x - gx).hypot(pose.landmarks[i].y - gy)
+        })
+        .collect()
+}
+
+pub fn median(v: &mut [f32]) -> f32 {
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
