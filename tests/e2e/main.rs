@@ -4,6 +4,7 @@
 //! Test images are read from `../shared/testdata` (override with
 //! `HEADSUP_TESTDATA`); reference values come from `scripts/golden.py`.
 
+mod alloc;
 mod bad_input;
 mod common;
 mod golden;
