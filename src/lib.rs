@@ -9,5 +9,6 @@
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
 
 pub mod capture;
+pub mod config;
 pub mod output;
 pub mod pose;

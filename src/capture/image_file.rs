@@ -1,8 +1,6 @@
 //! Image files: decoding with limits checked before any pixel buffer is
 //! allocated, errors that name the file and the problem, and folder listing.
 
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use image::ImageFormat;
@@ -33,70 +31,85 @@ pub enum ImageError {
 /// Returns (width, height).
 pub fn load_rgb(path: &Path, buf: &mut Vec<u8>) -> Result<(u32, u32), ImageError> {
     let p = || path.to_path_buf();
-    let file = File::open(path).map_err(|source| ImageError::Io { path: p(), source })?;
-    let len = file.metadata().map_err(|source| ImageError::Io { path: p(), source })?.len();
-    if len == 0 {
+    let bytes = std::fs::read(path).map_err(|source| ImageError::Io { path: p(), source })?;
+    if bytes.is_empty() {
         return Err(ImageError::Empty { path: p() });
     }
-    let io = |source| ImageError::Io { path: p(), source };
-    let mut file = BufReader::new(file);
-    let mut magic = [0u8; 16];
-    let n = file.read(&mut magic).map_err(io)?;
     let format =
-        image::guess_format(&magic[..n]).ok().filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png));
+        image::guess_format(&bytes).ok().filter(|f| matches!(f, ImageFormat::Jpeg | ImageFormat::Png));
     let Some(format) = format else {
         return Err(ImageError::UnknownFormat { path: p() });
     };
-    // The size from the header alone, before any decoder buffer exists.
-    file.rewind().map_err(io)?;
-    if let Ok(size) = imagesize::reader_size(&mut file) {
+    // The size from the header alone, before any pixel buffer exists.
+    if let Ok(size) = imagesize::blob_size(&bytes) {
         let side = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         let (width, height) = (side(size.width), side(size.height));
         if width > MAX_SIDE || height > MAX_SIDE {
             return Err(ImageError::TooLarge { path: p(), width, height });
         }
     }
-    if format == ImageFormat::Jpeg && !jpeg_has_end_marker(&mut file, len) {
-        // The decoder would fill the missing part with grey and carry on.
-        return Err(ImageError::Corrupt {
-            path: p(),
-            message: "JPEG data ends before its end-of-image marker".into(),
-        });
-    }
-    file.rewind().map_err(io)?;
-    let reader = image::ImageReader::with_format(file, format);
-    let mut decoder = reader.into_decoder().map_err(|e| classify(path, e))?;
-    let (width, height) = image::ImageDecoder::dimensions(&decoder);
-    if width > MAX_SIDE || height > MAX_SIDE {
+    let (width, height) = match format {
+        ImageFormat::Jpeg => {
+            decode_jpeg(&bytes, buf).map_err(|message| ImageError::Corrupt { path: p(), message })?
+        }
+        _ => decode_png(&bytes, buf).map_err(|e| classify(path, e))?,
+    };
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
         return Err(ImageError::TooLarge { path: p(), width, height });
     }
-    if width == 0 || height == 0 {
-        return Err(ImageError::Corrupt { path: p(), message: format!("{width}×{height} pixels") });
+    Ok((width, height))
+}
+
+/// JPEG through libjpeg-turbo's decoder (mozjpeg), as OpenCV decodes it.
+fn decode_jpeg(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32), String> {
+    if !jpeg_has_end_marker(bytes) {
+        // libjpeg would fill the missing part with grey and carry on.
+        return Err("JPEG data ends before its end-of-image marker".into());
     }
-    // Pixel budget: the largest accepted frame, at 4 bytes per pixel.
+    // libjpeg reports fatal errors by unwinding (without the panic hook).
+    let decoded =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> std::io::Result<(u32, u32)> {
+            let mut img = mozjpeg::Decompress::new_mem(bytes)?.rgb()?;
+            let (w, h) = (img.width(), img.height());
+            if w > MAX_SIDE as usize || h > MAX_SIDE as usize {
+                return Ok((w as u32, h as u32));
+            }
+            buf.clear();
+            buf.resize(w * h * 3, 0);
+            img.read_scanlines_into::<u8>(buf)?;
+            img.finish()?;
+            Ok((w as u32, h as u32))
+        }));
+    match decoded {
+        Ok(Ok(size)) => Ok(size),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(payload) => Err(payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "libjpeg error".into())),
+    }
+}
+
+fn decode_png(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32), image::ImageError> {
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), ImageFormat::Png);
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 4);
-    image::ImageDecoder::set_limits(&mut decoder, limits).map_err(|e| classify(path, e))?;
-    let img = image::DynamicImage::from_decoder(decoder).map_err(|e| classify(path, e))?;
-    let rgb = match img {
-        image::DynamicImage::ImageRgb8(rgb) => rgb,
-        other => other.into_rgb8(),
-    };
+    // Pixel budget: the largest accepted frame at 8 bytes per pixel (16-bit RGBA).
+    limits.max_alloc = Some(u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 8);
+    reader.limits(limits);
+    let rgb = reader.decode()?.into_rgb8();
+    let (w, h) = rgb.dimensions();
     buf.clear();
     buf.extend_from_slice(rgb.as_raw());
-    Ok((width, height))
+    Ok((w, h))
 }
 
 /// Whether the JPEG's end-of-image marker (FF D9) is near the end of the file.
 /// Entropy-coded data never contains it (0xFF is stuffed with 0x00), so a
 /// truncated file lacks it; a little trailing junk after it is tolerated.
-fn jpeg_has_end_marker(file: &mut BufReader<File>, len: u64) -> bool {
-    const TAIL: u64 = 4096;
-    let mut tail = Vec::with_capacity(TAIL as usize);
-    let start = len.saturating_sub(TAIL);
-    file.seek(SeekFrom::Start(start)).is_ok()
-        && file.read_to_end(&mut tail).is_ok()
-        && tail.windows(2).any(|w| w == [0xFF, 0xD9])
+fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 fn classify(path: &Path, e: image::ImageError) -> ImageError {

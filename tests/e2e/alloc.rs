@@ -80,7 +80,12 @@ fn pre_and_post_processing_allocate_nothing_per_frame() {
             let people = decoder.decode(&det_out[0], &det_out[1], w, h).len();
             assert!(people >= 1);
             crop_into(&frame, &roi, 256, 0.0, 1.0, Border::Replicate, &mut lm_in);
-            let t = LandmarkTensors { raw: &lm_out[0], flag: lm_out[1][0], heatmap: &lm_out[2], world: &lm_out[3] };
+            let t = LandmarkTensors {
+                raw: &lm_out[0],
+                flag: lm_out[1][0],
+                heatmap: &lm_out[2],
+                world: &lm_out[3],
+            };
             decode(&t, &roi, w, h, &mut raw);
         }
     });

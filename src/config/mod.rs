@@ -1,0 +1,269 @@
+//! Settings: every threshold and timing of the posture engine, the camera,
+//! alerts and the pose runtime, read from a TOML file (XDG config dir, or
+//! `--config FILE`). Bad files are rejected with file, line, key, value and
+//! the allowed range; a watcher reloads edits while headsup runs.
+
+pub mod paths;
+mod validate;
+mod watch;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::pose::{ModelKind, RuntimeChoice};
+pub use validate::ConfigError;
+pub use watch::ConfigWatcher;
+
+/// The commented default file `headsup config init` writes. Kept equal to
+/// [`Config::default`] by a test.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub posture: PostureConfig,
+    pub weights: Weights,
+    pub timing: TimingConfig,
+    pub findings: FindingsConfig,
+    pub checks: ChecksConfig,
+    pub camera: CameraConfig,
+    pub alerts: AlertsConfig,
+    pub pose: PoseConfig,
+}
+
+/// How the 0-100 alignment score is computed and cut into states.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostureConfig {
+    pub good_above: f32,
+    pub forward_below: f32,
+    pub hysteresis: f32,
+    pub gap_drop_full: f32,
+    pub head_growth_full: f32,
+    pub forward_cm_full: f32,
+    pub side_upright_deg: f32,
+    pub side_full_deg: f32,
+    pub front_upright_gap: f32,
+    pub front_upright_head_width: f32,
+}
+
+impl Default for PostureConfig {
+    fn default() -> Self {
+        Self {
+            good_above: 75.0,
+            forward_below: 50.0,
+            hysteresis: 5.0,
+            gap_drop_full: 0.25,
+            head_growth_full: 0.25,
+            forward_cm_full: 5.0,
+            side_upright_deg: 72.0,
+            side_full_deg: 15.0,
+            front_upright_gap: 0.55,
+            front_upright_head_width: 0.4,
+        }
+    }
+}
+
+/// Weight of each forward-head cue in the score; 0 switches a cue off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub ear_shoulder_gap: f32,
+    pub head_size: f32,
+    pub world_forward: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Self { ear_shoulder_gap: 0.5, head_size: 0.3, world_forward: 0.2 }
+    }
+}
+
+/// Persistence: smoothing, delays, alert repetition, presence and breaks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimingConfig {
+    pub smoothing_s: f32,
+    pub onset_delay_s: f32,
+    pub recovery_s: f32,
+    pub alert_after_s: f32,
+    pub realert_after_s: f32,
+    pub away_after_s: f32,
+    pub break_every_min: f32,
+    pub break_reset_min: f32,
+    pub setup_changed_after_s: f32,
+}
+
+impl Default for TimingConfig {
+    fn default() -> Self {
+        Self {
+            smoothing_s: 2.0,
+            onset_delay_s: 10.0,
+            recovery_s: 3.0,
+            alert_after_s: 60.0,
+            realert_after_s: 300.0,
+            away_after_s: 10.0,
+            break_every_min: 30.0,
+            break_reset_min: 5.0,
+            setup_changed_after_s: 120.0,
+        }
+    }
+}
+
+/// Findings reported beside the forward-head score, each able to alert.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FindingsConfig {
+    pub looking_down: bool,
+    pub looking_down_threshold: f32,
+    pub head_tilt: bool,
+    pub head_tilt_deg: f32,
+    pub raised_shoulders: bool,
+    pub raised_shoulders_threshold: f32,
+    pub alert_after_s: f32,
+}
+
+impl Default for FindingsConfig {
+    fn default() -> Self {
+        Self {
+            looking_down: true,
+            looking_down_threshold: 0.3,
+            head_tilt: true,
+            head_tilt_deg: 12.0,
+            raised_shoulders: true,
+            raised_shoulders_threshold: 0.1,
+            alert_after_s: 120.0,
+        }
+    }
+}
+
+/// When a frame cannot be judged at all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChecksConfig {
+    pub min_visibility: f32,
+    pub dark_luma: f32,
+    pub front_max_yaw: f32,
+    pub side_min_yaw: f32,
+    pub setup_shift: f32,
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        Self {
+            min_visibility: 0.5,
+            dark_luma: 15.0,
+            front_max_yaw: 1.0,
+            side_min_yaw: 2.0,
+            setup_shift: 0.35,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraConfig {
+    pub index: u32,
+    pub width: u32,
+    pub height: u32,
+    pub fps_good: f32,
+    pub fps_drifting: f32,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        Self { index: 0, width: 640, height: 480, fps_good: 2.0, fps_drifting: 5.0 }
+    }
+}
+
+/// How alerts reach the user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStyle {
+    #[default]
+    Notify,
+    Terminal,
+    Both,
+    None,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    pub style: AlertStyle,
+    pub sound: bool,
+    pub on_alert: String,
+    pub quiet_hours: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoseConfig {
+    pub model: ModelKind,
+    pub runtime: RuntimeChoice,
+    pub threads: usize,
+    pub ort_library: String,
+}
+
+impl Config {
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates TOML text; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        validate::parse(text, path)
+    }
+
+    /// The file at `path`, or the defaults when it does not exist.
+    pub fn load_or_default(path: &Path) -> Result<Config, ConfigError> {
+        if path.exists() { Self::load(path) } else { Ok(Config::default()) }
+    }
+}
+
+/// The config file in use: `--config FILE` or the XDG default.
+pub fn resolve_path(explicit: Option<&Path>) -> PathBuf {
+    explicit.map(Path::to_path_buf).unwrap_or_else(paths::config_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commented_default_file_equals_the_built_in_defaults() {
+        let parsed = Config::parse(DEFAULT_TOML, Path::new("default.toml")).expect("default parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn commented_default_file_names_every_key() {
+        // Every key of the serialised defaults appears in the commented file.
+        let full = toml::to_string(&Config::default()).expect("serialise");
+        let keys = |t: &str| -> Vec<String> {
+            let mut section = String::new();
+            let mut out = Vec::new();
+            for line in t.lines().map(str::trim) {
+                if let Some(s) = line.strip_prefix('[') {
+                    section = s.trim_end_matches(']').to_string();
+                } else if let Some((k, _)) = line.split_once('=')
+                    && !line.starts_with('#')
+                {
+                    out.push(format!("{section}.{}", k.trim()));
+                }
+            }
+            out.sort();
+            out
+        };
+        assert_eq!(keys(DEFAULT_TOML), keys(&full));
+    }
+
+    #[test]
+    fn an_empty_file_means_all_defaults() {
+        assert_eq!(Config::parse("", Path::new("c.toml")).expect("parse"), Config::default());
+    }
+}
