@@ -10,8 +10,8 @@ pub enum ConfigError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}: {message}")]
     Syntax { path: PathBuf, line: usize, message: String },
-    #[error("{path}:{line}: {key} = {value} is out of range; allowed {min} to {max}")]
-    Range { path: PathBuf, line: usize, key: String, value: String, min: String, max: String },
+    #[error("{path}:{line}: {key} = {value} is out of range; allowed {allowed}")]
+    Range { path: PathBuf, line: usize, key: String, value: String, allowed: String },
     #[error("{path}:{line}: {key} = {value}: {message}")]
     Invalid { path: PathBuf, line: usize, key: String, value: String, message: String },
 }
@@ -101,8 +101,7 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
                 line: find_line(text, section, key),
                 key: format!("{section}.{key}"),
                 value: fmt_num(value),
-                min: fmt_num(min),
-                max: fmt_num(max),
+                allowed: format!("{} to {}", fmt_num(min), fmt_num(max)),
             });
         }
     }
