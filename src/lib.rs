@@ -4,7 +4,10 @@
 //! The modules follow a frame's path:
 //! 1. [`capture`] — frames from image files and folders (the camera's replay twin);
 //! 2. [`pose`] — frame → 33 BlazePose landmarks (MediaPipe's pipeline on ONNX models);
-//! 3. [`output`] — landmark records as JSON lines, CSV or a table.
+//! 3. [`posture`] — landmarks → signals → score against the calibrated baseline → state over time;
+//! 4. [`output`] — per-frame records as JSON lines, CSV or a table.
+//!
+//! [`config`] holds the settings (TOML, live reload) at the edge.
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
 
@@ -12,3 +15,4 @@ pub mod capture;
 pub mod config;
 pub mod output;
 pub mod pose;
+pub mod posture;

@@ -1,0 +1,363 @@
+//! One frame, judged on its own: can it be assessed at all, which view it
+//! is, the 0-100 alignment score against the baseline, and the findings
+//! (looking down, head tilt, raised shoulders) beside it. Plain arithmetic
+//! on the signals; time and persistence live in `tracker`.
+
+use crate::config::Config;
+use crate::pose::landmarks::idx;
+use crate::pose::{Landmark, PoseResult};
+
+use super::calibration::Baseline;
+use super::signals::{self, Near, Signals, View};
+
+/// Why a frame cannot be judged. Never counted as good or bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unassessable {
+    NoPerson,
+    TooDark,
+    ShouldersOutOfFrame,
+    LowConfidence,
+    TurnedAway,
+    BackToCamera,
+    SeveralPeople,
+    SetupChanged,
+}
+
+impl Unassessable {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unassessable::NoPerson => "no person in view",
+            Unassessable::TooDark => "too dark to see you; add light",
+            Unassessable::ShouldersOutOfFrame => {
+                "shoulders not in the picture; sit further back or tilt the camera down"
+            }
+            Unassessable::LowConfidence => "ears or shoulders not clearly visible",
+            Unassessable::TurnedAway => "face turned away from the camera",
+            Unassessable::BackToCamera => "back turned to the camera",
+            Unassessable::SeveralPeople => "several people in view; cannot tell who was calibrated",
+            Unassessable::SetupChanged => "camera or seating changed since calibration; please recalibrate",
+        }
+    }
+}
+
+/// Findings reported beside the forward-head score.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Findings {
+    /// Nose dropped below the ears: looking down (monitor too low?).
+    pub looking_down: bool,
+    /// Head tilted to one side.
+    pub head_tilt: bool,
+    /// Shoulders raised towards the ears, or one shoulder higher.
+    pub raised_shoulders: bool,
+    /// Leaning back (side view): not forward head.
+    pub reclined: bool,
+}
+
+/// What each cue contributed, as a fraction of "fully forward" (can be
+/// negative when the cue says better than calibrated).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Cues {
+    pub gap: f32,
+    pub head_size: f32,
+    pub world: f32,
+    pub side_angle: f32,
+}
+
+impl Default for Cues {
+    fn default() -> Self {
+        Cues { gap: f32::NAN, head_size: f32::NAN, world: f32::NAN, side_angle: f32::NAN }
+    }
+}
+
+/// A single frame's judgement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Judgement {
+    pub view: Option<View>,
+    pub signals: Signals,
+    /// 0-100, 100 = as calibrated; `None` when the frame cannot be judged.
+    pub score: Option<f32>,
+    pub unassessable: Option<Unassessable>,
+    /// No matching baseline: front-view scores are only indicative.
+    pub provisional: bool,
+    pub cues: Cues,
+    /// Ears ahead of the shoulders beyond the baseline, centimetres (world
+    /// landmarks; NaN when unknown).
+    pub forward_cm: f32,
+    pub findings: Findings,
+}
+
+impl Judgement {
+    fn unassessable(why: Unassessable, signals: Signals, view: Option<View>) -> Self {
+        Judgement {
+            view,
+            signals,
+            score: None,
+            unassessable: Some(why),
+            provisional: false,
+            cues: Cues::default(),
+            forward_cm: f32::NAN,
+            findings: Findings::default(),
+        }
+    }
+}
+
+fn visible(l: &Landmark, min: f32) -> bool {
+    l.visibility >= min
+}
+
+fn inside(l: &Landmark, w: u32, h: u32) -> bool {
+    l.presence >= 0.5 && l.x >= 0.0 && l.y >= 0.0 && l.x <= w as f32 && l.y <= h as f32
+}
+
+/// Judges one frame. `luma` is the frame's mean brightness (0-255).
+pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, cfg: &Config) -> Judgement {
+    let checks = &cfg.checks;
+    if luma < checks.dark_luma {
+        return Judgement::unassessable(Unassessable::TooDark, Signals::NAN, None);
+    }
+    let Some(pose) = result.pose.as_ref() else {
+        return Judgement::unassessable(Unassessable::NoPerson, Signals::NAN, None);
+    };
+    let (w, h) = (result.width, result.height);
+    let s = signals::compute(pose, w, h);
+    let lm = &pose.landmarks;
+    let min_vis = checks.min_visibility;
+
+    if result.people > 1 && !baseline.is_some_and(|b| same_place(&s, &b.signals, checks.setup_shift)) {
+        return Judgement::unassessable(Unassessable::SeveralPeople, s, None);
+    }
+    let face_hidden = [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE].iter().all(|&i| lm[i].visibility < 0.5);
+    if face_hidden
+        && (visible(&lm[idx::LEFT_SHOULDER], min_vis) || visible(&lm[idx::RIGHT_SHOULDER], min_vis))
+    {
+        return Judgement::unassessable(Unassessable::BackToCamera, s, Some(View::Back));
+    }
+    let view = if s.yaw.abs() <= checks.front_max_yaw {
+        View::Front
+    } else if s.yaw.abs() >= checks.side_min_yaw {
+        View::Side
+    } else {
+        return Judgement::unassessable(Unassessable::TurnedAway, s, None);
+    };
+    // The points the score is built on: both sides in front, the near side in profile.
+    let points: &[usize] = match (view, signals::near_side(lm)) {
+        (View::Side, Near::Left) => &[idx::LEFT_EAR, idx::LEFT_SHOULDER],
+        (View::Side, Near::Right) => &[idx::RIGHT_EAR, idx::RIGHT_SHOULDER],
+        _ => &[idx::LEFT_EAR, idx::RIGHT_EAR, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER],
+    };
+    let shoulders_inside = points
+        .iter()
+        .filter(|&&i| i == idx::LEFT_SHOULDER || i == idx::RIGHT_SHOULDER)
+        .all(|&i| inside(&lm[i], w, h));
+    // The model invents shoulders below a face-only crop: they must also be
+    // about as wide as a real torso is next to this face.
+    let plausible = view == View::Side || (0.15..=0.9).contains(&s.head_width);
+    if !shoulders_inside || !plausible {
+        return Judgement::unassessable(Unassessable::ShouldersOutOfFrame, s, Some(view));
+    }
+    if !points.iter().all(|&i| visible(&lm[i], min_vis)) {
+        return Judgement::unassessable(Unassessable::LowConfidence, s, Some(view));
+    }
+
+    let base = baseline.filter(|b| b.view == view).map(|b| &b.signals);
+    let mut j = match view {
+        View::Side => score_side(&s, base, cfg),
+        _ => score_front(&s, base, cfg),
+    };
+    j.view = Some(view);
+    j.findings = findings(&s, base, view, cfg);
+    j
+}
+
+/// Whether the person sits where the baseline was taken (same place in the
+/// frame, same size): tells the calibrated person from others, and notices
+/// a moved camera.
+pub fn same_place(s: &Signals, b: &Signals, shift: f32) -> bool {
+    let dx = (s.shoulder_x - b.shoulder_x).abs() / b.shoulder_span.max(1e-3);
+    let size = (s.shoulder_span / b.shoulder_span.max(1e-3) - 1.0).abs();
+    dx <= shift && size <= shift
+}
+
+/// Score from a weighted forward index: 0 = as calibrated, 1 = fully forward.
+fn to_score(index: f32) -> f32 {
+    (100.0 * (1.0 - index)).clamp(0.0, 100.0)
+}
+
+fn score_front(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
+    let p = &cfg.posture;
+    let wt = &cfg.weights;
+    let (gap0, head0) = match b {
+        Some(b) => (b.ear_shoulder_gap, b.head_width),
+        None => (p.front_upright_gap, p.front_upright_head_width),
+    };
+    let cues = Cues {
+        gap: ((gap0 - s.ear_shoulder_gap) / gap0.max(1e-3) / p.gap_drop_full).clamp(-1.0, 1.5),
+        head_size: ((s.head_width / head0.max(1e-3) - 1.0) / p.head_growth_full).clamp(-1.0, 1.5),
+        // The 3-D offset has no population norm: only against a baseline.
+        world: b
+            .map_or(f32::NAN, |b| ((s.forward_m - b.forward_m) * 100.0 / p.forward_cm_full).clamp(-1.0, 1.5)),
+        side_angle: f32::NAN,
+    };
+    let mut num = 0.0;
+    let mut den = 0.0;
+    for (v, w) in
+        [(cues.gap, wt.ear_shoulder_gap), (cues.head_size, wt.head_size), (cues.world, wt.world_forward)]
+    {
+        if v.is_finite() && w > 0.0 {
+            num += v * w;
+            den += w;
+        }
+    }
+    let score = if den > 0.0 { to_score(num / den) } else { 100.0 };
+    Judgement {
+        view: Some(View::Front),
+        signals: *s,
+        score: Some(score),
+        unassessable: None,
+        provisional: b.is_none(),
+        cues,
+        forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
+        findings: Findings::default(),
+    }
+}
+
+fn score_side(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
+    let p = &cfg.posture;
+    let upright = b.map_or(p.side_upright_deg, |b| b.side_angle_deg);
+    let dev = ((upright - s.side_angle_deg) / p.side_full_deg).clamp(-1.0, 1.5);
+    Judgement {
+        view: Some(View::Side),
+        signals: *s,
+        // Leaning back never scores below upright.
+        score: Some(to_score(dev)),
+        unassessable: None,
+        // The side angle has an absolute norm, so it is not provisional.
+        provisional: false,
+        cues: Cues { side_angle: dev, ..Cues::default() },
+        forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
+        findings: Findings::default(),
+    }
+}
+
+fn findings(s: &Signals, b: Option<&Signals>, view: View, cfg: &Config) -> Findings {
+    let f = &cfg.findings;
+    if view == View::Side {
+        return Findings { reclined: s.side_angle_deg > 95.0, ..Findings::default() };
+    }
+    let tilt0 = b.map_or(0.0, |b| b.head_tilt_deg);
+    let mut out = Findings {
+        head_tilt: f.head_tilt && (s.head_tilt_deg - tilt0).abs() > f.head_tilt_deg,
+        ..Findings::default()
+    };
+    // Looking down and shoulder height need the person's own norm.
+    if let Some(b) = b {
+        out.looking_down = f.looking_down && s.nose_drop - b.nose_drop > f.looking_down_threshold;
+        let rise = b.shoulder_height - s.shoulder_height;
+        let head_grew = s.head_width / b.head_width.max(1e-3) - 1.0 > 0.5 * cfg.posture.head_growth_full;
+        let uneven = (s.shoulder_tilt_deg - b.shoulder_tilt_deg).abs() > f.head_tilt_deg * 0.75;
+        out.raised_shoulders =
+            f.raised_shoulders && ((rise > f.raised_shoulders_threshold && !head_grew) || uneven);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::{Pose, Roi, WorldLandmark};
+
+    fn result(pose: Pose) -> PoseResult {
+        PoseResult { width: 640, height: 480, pose: Some(pose), people: 1, ..Default::default() }
+    }
+
+    fn front(gap: f32, ear_span: f32) -> Pose {
+        let mut lm = [Landmark { x: 0.0, y: 0.0, z: 0.0, visibility: 1.0, presence: 1.0 }; 33];
+        let mut put = |i: usize, x: f32, y: f32| {
+            lm[i].x = x;
+            lm[i].y = y;
+        };
+        put(idx::LEFT_SHOULDER, 420.0, 400.0);
+        put(idx::RIGHT_SHOULDER, 220.0, 400.0);
+        put(idx::LEFT_EAR, 320.0 + ear_span / 2.0, 400.0 - gap);
+        put(idx::RIGHT_EAR, 320.0 - ear_span / 2.0, 400.0 - gap);
+        put(idx::LEFT_EYE, 340.0, 390.0 - gap);
+        put(idx::RIGHT_EYE, 300.0, 390.0 - gap);
+        put(idx::NOSE, 320.0, 420.0 - gap);
+        Pose { landmarks: lm, world: [WorldLandmark::default(); 33], score: 1.0, roi: Roi::default() }
+    }
+
+    fn baseline(pose: &Pose) -> Baseline {
+        Baseline::from_signals(signals::compute(pose, 640, 480), View::Front, 640, 480)
+    }
+
+    #[test]
+    fn calibrated_posture_scores_100_and_forward_head_scores_low() {
+        let cfg = Config::default();
+        let good = front(110.0, 80.0);
+        let b = baseline(&good);
+        let j = judge(&result(good), 100.0, Some(&b), &cfg);
+        assert_eq!(j.score, Some(100.0));
+        assert!(!j.provisional);
+        // Gap shrinks by 25 % and the head looks 25 % wider: fully forward.
+        let j = judge(&result(front(82.5, 100.0)), 100.0, Some(&b), &cfg);
+        // Gap and head size say fully forward, the unchanged 3-D offset says not: 100·(1 − 0.8).
+        assert!((j.score.expect("score") - 20.0).abs() < 0.5, "{:?}", j.score);
+        assert!((j.cues.gap - 1.0).abs() < 1e-3 && (j.cues.head_size - 1.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn cannot_assess_reasons() {
+        let cfg = Config::default();
+        let none = PoseResult { width: 640, height: 480, ..Default::default() };
+        assert_eq!(judge(&none, 100.0, None, &cfg).unassessable, Some(Unassessable::NoPerson));
+        assert_eq!(
+            judge(&result(front(110.0, 80.0)), 3.0, None, &cfg).unassessable,
+            Some(Unassessable::TooDark)
+        );
+        let mut off = front(110.0, 80.0);
+        off.landmarks[idx::LEFT_SHOULDER].y = 500.0;
+        assert_eq!(
+            judge(&result(off), 100.0, None, &cfg).unassessable,
+            Some(Unassessable::ShouldersOutOfFrame)
+        );
+        let mut faint = front(110.0, 80.0);
+        faint.landmarks[idx::RIGHT_EAR].visibility = 0.2;
+        assert_eq!(judge(&result(faint), 100.0, None, &cfg).unassessable, Some(Unassessable::LowConfidence));
+        let mut turned = front(110.0, 80.0);
+        turned.landmarks[idx::NOSE].x = 320.0 + 60.0; // 1.5 half-ear-widths off centre
+        assert_eq!(judge(&result(turned), 100.0, None, &cfg).unassessable, Some(Unassessable::TurnedAway));
+        let mut back = front(110.0, 80.0);
+        for i in [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE] {
+            back.landmarks[i].visibility = 0.1;
+        }
+        assert_eq!(judge(&result(back), 100.0, None, &cfg).unassessable, Some(Unassessable::BackToCamera));
+        let crowd = PoseResult { people: 2, ..result(front(110.0, 80.0)) };
+        assert_eq!(judge(&crowd, 100.0, None, &cfg).unassessable, Some(Unassessable::SeveralPeople));
+        // With a baseline taken at the same place, the calibrated person is followed.
+        let b = baseline(&front(110.0, 80.0));
+        assert_eq!(judge(&crowd, 100.0, Some(&b), &cfg).unassessable, None);
+    }
+
+    #[test]
+    fn uncalibrated_front_view_is_provisional() {
+        let j = judge(&result(front(110.0, 80.0)), 100.0, None, &Config::default());
+        assert!(j.provisional);
+        assert!(j.score.expect("score") > 90.0);
+    }
+
+    #[test]
+    fn findings_against_the_baseline() {
+        let cfg = Config::default();
+        let b = baseline(&front(110.0, 80.0));
+        let mut down = front(110.0, 80.0);
+        down.landmarks[idx::NOSE].y += 40.0; // half an ear width lower
+        assert!(judge(&result(down), 100.0, Some(&b), &cfg).findings.looking_down);
+        let mut shrug = front(110.0, 80.0);
+        for i in [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER] {
+            shrug.landmarks[i].y -= 30.0; // 0.15 shoulder widths up
+        }
+        let j = judge(&result(shrug), 100.0, Some(&b), &cfg);
+        assert!(j.findings.raised_shoulders && !j.findings.looking_down);
+    }
+}
