@@ -12,6 +12,7 @@
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
 
 pub mod capture;
+pub mod clock;
 pub mod config;
 pub mod output;
 pub mod pose;

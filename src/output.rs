@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::pose::{LANDMARK_NAMES, Landmark, PoseResult, Timings, WorldLandmark};
+use crate::posture::{Assessment, Findings, Signals};
 
 /// Output format of `analyze`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -31,6 +32,36 @@ pub struct Record<'a> {
     pub landmarks: Option<Named<'a, Landmark>>,
     pub world_landmarks: Option<Named<'a, WorldLandmark>>,
     pub timings_ms: Timings,
+    /// Seconds on the sequence clock (null for stills).
+    pub t: Option<f64>,
+    /// `good`, `drifting`, `forward_head` or `cannot_assess`.
+    pub state: &'static str,
+    /// 0-100 alignment score, 100 = as calibrated (null when not assessable).
+    pub score: Option<f32>,
+    pub reason: String,
+    /// `front`, `side`, `back` or null.
+    pub view: Option<&'static str>,
+    pub provisional: bool,
+    pub signals: NamedSignals,
+    pub findings: Findings,
+    /// Whether an alert fires on this frame (sequences only).
+    pub alert: bool,
+    /// What the alert is about: `forward_head`, `looking_down`, `head_tilt`, `raised_shoulders`.
+    pub alert_kind: Option<&'static str>,
+}
+
+/// Signals as an object of named numbers (null where not measured).
+pub struct NamedSignals(pub Signals);
+
+impl Serialize for NamedSignals {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let named = self.0.named();
+        let mut map = s.serialize_map(Some(named.len()))?;
+        for (name, v) in named {
+            map.serialize_entry(name, &v.is_finite().then_some(v))?;
+        }
+        map.end()
+    }
 }
 
 /// The 33 landmarks serialised as an object keyed by MediaPipe's names.
@@ -47,7 +78,8 @@ impl<T: Serialize> Serialize for Named<'_, T> {
 }
 
 impl<'a> Record<'a> {
-    pub fn new(file: &'a str, r: &'a PoseResult) -> Self {
+    /// `t` is the sequence time, `None` for a still.
+    pub fn new(file: &'a str, r: &'a PoseResult, a: &Assessment, t: Option<f64>) -> Self {
         Record {
             file,
             width: r.width,
@@ -59,6 +91,16 @@ impl<'a> Record<'a> {
             landmarks: r.pose.as_ref().map(|p| Named(&p.landmarks[..])),
             world_landmarks: r.pose.as_ref().map(|p| Named(&p.world[..])),
             timings_ms: r.timings,
+            t,
+            state: a.state.name(),
+            score: a.score.map(|s| (s * 10.0).round() / 10.0),
+            reason: a.reason().to_string(),
+            view: a.judgement.view.map(|v| v.name()),
+            provisional: a.judgement.provisional,
+            signals: NamedSignals(a.judgement.signals),
+            findings: a.judgement.findings,
+            alert: a.alert.is_some(),
+            alert_kind: a.alert.map(|k| k.name()),
         }
     }
 }
@@ -93,7 +135,13 @@ impl<W: Write> Writer<W> {
         let o = &mut self.out;
         if !self.header_done {
             self.header_done = true;
-            write!(o, "file,width,height,person,people,pose_score")?;
+            write!(
+                o,
+                "file,t,width,height,person,people,pose_score,state,score,view,alert,alert_kind,reason"
+            )?;
+            for (n, _) in Signals::NAN.named() {
+                write!(o, ",{n}")?;
+            }
             for n in LANDMARK_NAMES {
                 write!(o, ",{n}_x,{n}_y,{n}_z,{n}_visibility,{n}_presence")?;
             }
@@ -102,9 +150,26 @@ impl<W: Write> Writer<W> {
             }
             writeln!(o, ",preprocess_ms,detector_ms,landmarks_ms,postprocess_ms,total_ms")?;
         }
-        write!(o, "{},{},{},{},{},", csv_field(rec.file), rec.width, rec.height, rec.person, rec.people)?;
-        if let Some(s) = rec.pose_score {
-            write!(o, "{s}")?;
+        let opt = |v: Option<f32>| v.map(|v| v.to_string()).unwrap_or_default();
+        write!(
+            o,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(rec.file),
+            rec.t.map(|t| t.to_string()).unwrap_or_default(),
+            rec.width,
+            rec.height,
+            rec.person,
+            rec.people,
+            opt(rec.pose_score),
+            rec.state,
+            opt(rec.score),
+            rec.view.unwrap_or(""),
+            rec.alert,
+            rec.alert_kind.unwrap_or(""),
+            csv_field(&rec.reason),
+        )?;
+        for (_, v) in rec.signals.0.named() {
+            write!(o, ",{}", opt(v.is_finite().then_some(v)))?;
         }
         match (&rec.landmarks, &rec.world_landmarks) {
             (Some(l), Some(w)) => {
@@ -133,7 +198,7 @@ impl<W: Write> Writer<W> {
             for (name, _) in TABLE_POINTS {
                 write!(o, " {name:>15}")?;
             }
-            writeln!(o, " {:>8}", "ms")?;
+            writeln!(o, " {:>8} {:>13} {:>5}  reason", "ms", "state", "score")?;
         }
         let size = format!("{}x{}", rec.width, rec.height);
         let person = if rec.person { "yes" } else { "no" };
@@ -145,7 +210,9 @@ impl<W: Write> Writer<W> {
             };
             write!(o, " {cell:>15}")?;
         }
-        writeln!(o, " {:>8.1}", rec.timings_ms.total)
+        let score = rec.score.map(|s| format!("{s:.0}")).unwrap_or_else(|| "-".into());
+        let alert = if rec.alert { "ALERT: " } else { "" };
+        writeln!(o, " {:>8.1} {:>13} {score:>5}  {alert}{}", rec.timings_ms.total, rec.state, rec.reason)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -166,7 +233,15 @@ fn ellipsize(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::pose::{Pose, Roi};
+    use crate::posture::{Judgement, judge, still};
+
+    fn assess(r: &PoseResult) -> Assessment {
+        let cfg = Config::default();
+        let j: Judgement = judge(r, 100.0, None, &cfg);
+        still(&j, &cfg, 0.0)
+    }
 
     fn result() -> PoseResult {
         let mut lms = [Landmark::default(); 33];
@@ -190,7 +265,7 @@ mod tests {
     fn jsonl_keys_landmarks_by_name_at_top_level() {
         let r = result();
         let mut w = Writer::new(Vec::new(), Format::Jsonl);
-        w.write(&Record::new("a.jpg", &r)).unwrap();
+        w.write(&Record::new("a.jpg", &r, &assess(&r), None)).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&w.out).unwrap();
         assert_eq!(v["file"], "a.jpg");
         assert_eq!(v["person"], true);
@@ -198,6 +273,10 @@ mod tests {
         assert_eq!(v["landmarks"].as_object().unwrap().len(), 33);
         assert!(v["world_landmarks"]["nose"]["z"].is_number());
         assert!(v["timings_ms"]["total"].is_number());
+        assert!(
+            ["good", "drifting", "forward_head", "cannot_assess"].contains(&v["state"].as_str().unwrap())
+        );
+        assert!(v["signals"].is_object() && v["reason"].is_string() && v["alert"] == false);
     }
 
     #[test]
@@ -205,11 +284,22 @@ mod tests {
         let r = result();
         let none = PoseResult { pose: None, ..result() };
         let mut w = Writer::new(Vec::new(), Format::Csv);
-        w.write(&Record::new("a,b.jpg", &r)).unwrap();
-        w.write(&Record::new("c.jpg", &none)).unwrap();
+        w.write(&Record::new("a,b.jpg", &r, &assess(&r), None)).unwrap();
+        w.write(&Record::new("c.jpg", &none, &assess(&none), Some(0.5))).unwrap();
         let text = String::from_utf8(w.out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        let fields = |l: &str| l.replace("\"a,b.jpg\"", "x").split(',').count();
+        let fields = |l: &str| {
+            let mut n = 1;
+            let mut quoted = false;
+            for c in l.chars() {
+                match c {
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => n += 1,
+                    _ => {}
+                }
+            }
+            n
+        };
         assert_eq!(lines.len(), 3);
         assert_eq!(fields(lines[1]), fields(lines[0]));
         assert_eq!(fields(lines[2]), fields(lines[0]));

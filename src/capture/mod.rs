@@ -23,4 +23,16 @@ impl<'a> Frame<'a> {
             data,
         })
     }
+
+    /// Mean brightness (Rec. 601 luma, 0-255) over a sparse grid of pixels:
+    /// enough to tell a dark room, cheap enough for every frame.
+    pub fn mean_luma(&self) -> f32 {
+        const STEP: usize = 7;
+        let (mut sum, mut n) = (0u64, 0u64);
+        for px in self.data.chunks_exact(3).step_by(STEP) {
+            sum += 299 * u64::from(px[0]) + 587 * u64::from(px[1]) + 114 * u64::from(px[2]);
+            n += 1;
+        }
+        if n == 0 { 0.0 } else { sum as f32 / n as f32 / 1000.0 }
+    }
 }

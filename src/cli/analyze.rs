@@ -1,5 +1,6 @@
-//! `headsup analyze`: images, folders and sequences through the pose pipeline,
-//! one record per frame on stdout, one error line per unreadable file on stderr.
+//! `headsup analyze`: images, folders and sequences through pose and
+//! posture, one record per frame on stdout, one error line per unreadable
+//! file on stderr. Sequences are judged exactly as the live watcher would.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -8,22 +9,37 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use headsup::capture::{Frame, collect_images, load_rgb};
+use headsup::config::profiles::Profiles;
 use headsup::output::{Format, Record, Writer};
 use headsup::pose::PoseEstimator;
+use headsup::posture::PostureEngine;
 
-use super::PoseArgs;
+use super::calibrate::{calibrate_files, expand};
+use super::{PoseArgs, load_config};
 
-/// Frame rate assumed for sequences: MediaPipe's own simulated clock (30 fps).
-const SEQUENCE_FPS: f64 = 30.0;
+/// Timestamps for sequences without `--fps`.
+const DEFAULT_FPS: f64 = 2.0;
 
 #[derive(Args)]
 pub struct AnalyzeArgs {
     /// Image files (JPEG, PNG) and folders of them (read in name order).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Treat each folder (and the listed files together) as one video sequence: track the person between frames.
+    /// Treat each folder (and the listed files together) as one video sequence: track the
+    /// person between frames and judge posture over time, with alerts.
     #[arg(long)]
     sequence: bool,
+    /// Frames per second of the inputs (fractions allowed, e.g. 0.1). Makes all inputs one
+    /// sequence judged over time [default for sequences: 2].
+    #[arg(long, value_parser = parse_fps)]
+    fps: Option<f64>,
+    /// Judge against this calibration profile.
+    #[arg(long, value_name = "NAME", conflicts_with = "calibrate")]
+    profile: Option<String>,
+    /// Calibrate from these frames of good posture first (in memory, nothing saved);
+    /// end the list with `--` before the images to judge.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    calibrate: Vec<PathBuf>,
     /// Output format [default: table on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -31,36 +47,39 @@ pub struct AnalyzeArgs {
     pose: PoseArgs,
 }
 
-/// A run of frames analysed together: stills are reset between frames.
+fn parse_fps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 240.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a frame rate; expected a number above 0 and up to 240")),
+    }
+}
+
+/// A run of frames analysed together: a sequence shares one timeline.
 struct Group {
     files: Vec<PathBuf>,
     sequence: bool,
 }
 
-pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (_, cfg) = load_config(config)?;
     let mut failed = 0usize;
-    let mut groups = Vec::new();
-    let mut loose = Vec::new();
-    for path in &args.paths {
-        if path.is_dir() {
-            match collect_images(path) {
-                Ok(files) => groups.push(Group { files, sequence: args.sequence }),
-                Err(e) => {
-                    eprintln!("headsup: {e}");
-                    failed += 1;
-                }
-            }
-        } else {
-            loose.push(path.clone());
-        }
-    }
-    if !loose.is_empty() {
-        groups.insert(0, Group { files: loose, sequence: args.sequence });
-    }
+    let groups = group_inputs(args, &mut failed);
     let total: usize = groups.iter().map(|g| g.files.len()).sum();
+    let fps = args.fps.unwrap_or(DEFAULT_FPS);
 
-    let mut estimator = PoseEstimator::new(&args.pose.options()).context("cannot start the pose pipeline")?;
+    let mut estimator =
+        PoseEstimator::new(&args.pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
     eprintln!("headsup: model {} on {}", estimator.model().name(), estimator.runtime());
+    let baseline = if !args.calibrate.is_empty() {
+        let files = expand(&args.calibrate).context("--calibrate")?;
+        let (b, n) = calibrate_files(&mut estimator, &files, &cfg, fps)?;
+        eprintln!("headsup: calibrated from {n} frames ({} view)", b.view.name());
+        Some(b)
+    } else if let Some(name) = &args.profile {
+        Some(Profiles::default().load(name)?.baseline)
+    } else {
+        None
+    };
 
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() { Format::Table } else { Format::Jsonl });
@@ -70,8 +89,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let (mut done, mut analysed) = (0usize, 0usize);
     for group in &groups {
         estimator.reset();
-        let mut t = 0.0;
-        for file in &group.files {
+        let mut engine = PostureEngine::new(cfg.clone(), baseline.clone());
+        for (n, file) in group.files.iter().enumerate() {
             done += 1;
             if show_progress {
                 progress(done, total, file);
@@ -85,15 +104,19 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 }
             };
             let frame = Frame::new(width, height, &rgb).context("decoded image has the wrong size")?;
-            let result = if group.sequence {
-                t += 1.0 / SEQUENCE_FPS;
-                estimator.track(&frame, t)
+            let luma = frame.mean_luma();
+            let name = file.to_string_lossy();
+            if group.sequence {
+                let t = n as f64 / fps;
+                let result = estimator.track(&frame, t).with_context(|| format!("{}", file.display()))?;
+                let a = engine.update(t, result, luma);
+                out.write(&Record::new(&name, result, &a, Some(t)))
             } else {
-                estimator.estimate(&frame)
+                let result = estimator.estimate(&frame).with_context(|| format!("{}", file.display()))?;
+                let a = engine.assess_still(0.0, result, luma);
+                out.write(&Record::new(&name, result, &a, None))
             }
-            .with_context(|| format!("{}", file.display()))?;
-            let name = display(file);
-            out.write(&Record::new(&name, result)).context("cannot write to stdout")?;
+            .context("cannot write to stdout")?;
             analysed += 1;
         }
     }
@@ -107,8 +130,30 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+/// Folders become groups; loose files form one group. With `--fps`
+/// everything is one sequence on one timeline.
+fn group_inputs(args: &AnalyzeArgs, failed: &mut usize) -> Vec<Group> {
+    let one_timeline = args.fps.is_some();
+    let mut groups = Vec::new();
+    let mut loose = Vec::new();
+    for path in &args.paths {
+        if path.is_dir() {
+            match collect_images(path) {
+                Ok(files) if one_timeline => loose.extend(files),
+                Ok(files) => groups.push(Group { files, sequence: args.sequence }),
+                Err(e) => {
+                    eprintln!("headsup: {e}");
+                    *failed += 1;
+                }
+            }
+        } else {
+            loose.push(path.clone());
+        }
+    }
+    if !loose.is_empty() {
+        groups.insert(0, Group { files: loose, sequence: args.sequence || one_timeline });
+    }
+    groups
 }
 
 /// A one-line progress bar on stderr, redrawn in place.

@@ -2,42 +2,63 @@
 //! one readable line on stderr and a non-zero exit.
 
 mod analyze;
+mod calibrate;
+mod settings;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use headsup::config::{self, Config, PoseConfig};
 use headsup::pose::{ModelKind, PoseOptions, RuntimeChoice};
 
 #[derive(Parser)]
 #[command(
     name = "headsup",
     version,
-    about = "Watches your posture through the webcam; tells you when your head drifts forward of your shoulders."
+    about = "Watches your posture through the webcam; tells you when your head drifts forward of your shoulders.",
+    after_help = "headsup is not a medical device. Frames never leave this machine and are never stored."
 )]
 struct Cli {
+    /// Settings file [default: $XDG_CONFIG_HOME/headsup/config.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Find body landmarks in images or image sequences and print one record per frame.
+    /// Judge posture in images or recorded frame sequences; one record per frame.
     Analyze(analyze::AnalyzeArgs),
+    /// Record your good posture as the baseline everything is judged against.
+    Calibrate(calibrate::CalibrateArgs),
+    /// List, rename or delete calibration profiles.
+    Profiles {
+        #[command(subcommand)]
+        action: Option<settings::ProfilesAction>,
+    },
+    /// Write, check or locate the settings file.
+    Config {
+        #[command(subcommand)]
+        action: settings::ConfigAction,
+    },
 }
 
-/// Options shared by every command that runs the pose models.
-#[derive(Args, Clone, Debug)]
+/// Options shared by every command that runs the pose models; unset ones
+/// come from the `[pose]` section of the settings.
+#[derive(Args, Clone, Debug, Default)]
 pub struct PoseArgs {
     /// Landmark model: lite is fastest, heavy most accurate (heavy must be generated first).
-    #[arg(long, value_enum, default_value_t = ModelKind::Full)]
-    pub model: ModelKind,
+    #[arg(long, value_enum)]
+    pub model: Option<ModelKind>,
     /// Inference runtime: auto uses the native ONNX Runtime when its library is found.
-    #[arg(long, value_enum, default_value_t = RuntimeChoice::Auto)]
-    pub runtime: RuntimeChoice,
+    #[arg(long, value_enum)]
+    pub runtime: Option<RuntimeChoice>,
     /// Inference threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Folder with the .onnx model files to use instead of the embedded ones.
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
@@ -47,22 +68,37 @@ pub struct PoseArgs {
 }
 
 impl PoseArgs {
-    pub fn options(&self) -> PoseOptions {
+    pub fn options(&self, cfg: &PoseConfig) -> PoseOptions {
+        let lib = (!cfg.ort_library.is_empty()).then(|| PathBuf::from(&cfg.ort_library));
         PoseOptions {
-            model: self.model,
-            runtime: self.runtime,
-            threads: self.threads,
+            model: self.model.unwrap_or(cfg.model),
+            runtime: self.runtime.unwrap_or(cfg.runtime),
+            threads: self.threads.unwrap_or(cfg.threads),
             models_dir: self.models.clone(),
-            ort_library: self.ort_lib.clone(),
+            ort_library: self.ort_lib.clone().or(lib),
         }
     }
 }
 
+/// Loads the settings in use (defaults when the file does not exist).
+pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<(PathBuf, Config)> {
+    let path = config::resolve_path(explicit);
+    if explicit.is_some() && !path.exists() {
+        anyhow::bail!("{}: no such settings file (create one with `headsup config init`)", path.display());
+    }
+    let cfg = Config::load_or_default(&path).context("invalid settings")?;
+    Ok((path, cfg))
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let config = cli.config.as_deref();
     let result = match cli.command {
-        Some(Command::Analyze(args)) => analyze::run(&args),
-        None => overview(),
+        Some(Command::Analyze(args)) => analyze::run(&args, config),
+        Some(Command::Calibrate(args)) => calibrate::run(&args, config),
+        Some(Command::Profiles { action }) => settings::profiles(action),
+        Some(Command::Config { action }) => settings::config(action, config),
+        None => overview(config),
     };
     match result {
         Ok(code) => code,
@@ -74,16 +110,22 @@ pub fn main() -> ExitCode {
 }
 
 /// Without a subcommand: show what would run and how to use it.
-fn overview() -> anyhow::Result<ExitCode> {
-    let opts = PoseOptions::default();
-    let estimator = headsup::pose::PoseEstimator::new(&opts)?;
+fn overview(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (path, cfg) = load_config(config)?;
+    let estimator = headsup::pose::PoseEstimator::new(&PoseArgs::default().options(&cfg.pose))?;
     println!("headsup {} — forward head posture watcher", env!("CARGO_PKG_VERSION"));
-    println!("  pose model: BlazePose {} (embedded)", estimator.model().name());
+    println!("  pose model: BlazePose {}", estimator.model().name());
     println!("  runtime:    {}", estimator.runtime());
+    println!(
+        "  settings:   {}{}",
+        path.display(),
+        if path.exists() { "" } else { " (not created: defaults)" }
+    );
     println!("  frames never leave this machine and are never stored.");
     println!();
-    println!("Analyse images or a recorded sequence:");
-    println!("  headsup analyze PHOTO.jpg FOLDER/ [--sequence] [--format jsonl|csv|table]");
-    println!("Run `headsup --help` for every command.");
+    println!("Calibrate once in your good posture, then judge recordings:");
+    println!("  headsup calibrate --source GOOD_POSTURE_FRAMES/");
+    println!("  headsup analyze --profile default --sequence FRAMES/");
+    println!("Run `headsup --help` for every command. headsup is not a medical device.");
     Ok(ExitCode::SUCCESS)
 }

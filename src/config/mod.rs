@@ -4,6 +4,7 @@
 //! the allowed range; a watcher reloads edits while headsup runs.
 
 pub mod paths;
+pub mod profiles;
 mod validate;
 mod watch;
 
@@ -45,7 +46,6 @@ pub struct PostureConfig {
     pub side_upright_deg: f32,
     pub side_full_deg: f32,
     pub front_upright_gap: f32,
-    pub front_upright_head_width: f32,
 }
 
 impl Default for PostureConfig {
@@ -59,8 +59,7 @@ impl Default for PostureConfig {
             forward_cm_full: 5.0,
             side_upright_deg: 72.0,
             side_full_deg: 15.0,
-            front_upright_gap: 0.55,
-            front_upright_head_width: 0.4,
+            front_upright_gap: 0.5,
         }
     }
 }

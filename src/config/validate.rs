@@ -56,7 +56,7 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
     let k = &c.checks;
     let cam = &c.camera;
     // (section, key, value, min, max)
-    let ranges: [(&str, &str, f64, f64, f64); 36] = [
+    let ranges: [(&str, &str, f64, f64, f64); 35] = [
         ("posture", "good_above", p.good_above.into(), 1.0, 100.0),
         ("posture", "forward_below", p.forward_below.into(), 0.0, 99.0),
         ("posture", "hysteresis", p.hysteresis.into(), 0.0, 30.0),
@@ -66,7 +66,6 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
         ("posture", "side_upright_deg", p.side_upright_deg.into(), 30.0, 90.0),
         ("posture", "side_full_deg", p.side_full_deg.into(), 2.0, 60.0),
         ("posture", "front_upright_gap", p.front_upright_gap.into(), 0.1, 2.0),
-        ("posture", "front_upright_head_width", p.front_upright_head_width.into(), 0.1, 1.5),
         ("weights", "ear_shoulder_gap", c.weights.ear_shoulder_gap.into(), 0.0, 10.0),
         ("weights", "head_size", c.weights.head_size.into(), 0.0, 10.0),
         ("weights", "world_forward", c.weights.world_forward.into(), 0.0, 10.0),

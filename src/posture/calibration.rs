@@ -168,6 +168,7 @@ mod tests {
             score: Some(100.0),
             unassessable: None,
             provisional: true,
+            calibrated: false,
             cues: Cues::default(),
             forward_cm: f32::NAN,
             findings: Findings::default(),

@@ -80,6 +80,8 @@ pub struct Judgement {
     pub unassessable: Option<Unassessable>,
     /// No matching baseline: front-view scores are only indicative.
     pub provisional: bool,
+    /// Judged against the user's own baseline (not a population norm).
+    pub calibrated: bool,
     pub cues: Cues,
     /// Ears ahead of the shoulders beyond the baseline, centimetres (world
     /// landmarks; NaN when unknown).
@@ -95,6 +97,7 @@ impl Judgement {
             score: None,
             unassessable: Some(why),
             provisional: false,
+            calibrated: false,
             cues: Cues::default(),
             forward_cm: f32::NAN,
             findings: Findings::default(),
@@ -187,17 +190,22 @@ fn to_score(index: f32) -> f32 {
 fn score_front(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
     let p = &cfg.posture;
     let wt = &cfg.weights;
-    let (gap0, head0) = match b {
-        Some(b) => (b.ear_shoulder_gap, b.head_width),
-        None => (p.front_upright_gap, p.front_upright_head_width),
-    };
-    let cues = Cues {
-        gap: ((gap0 - s.ear_shoulder_gap) / gap0.max(1e-3) / p.gap_drop_full).clamp(-1.0, 1.5),
-        head_size: ((s.head_width / head0.max(1e-3) - 1.0) / p.head_growth_full).clamp(-1.0, 1.5),
-        // The 3-D offset has no population norm: only against a baseline.
-        world: b
-            .map_or(f32::NAN, |b| ((s.forward_m - b.forward_m) * 100.0 / p.forward_cm_full).clamp(-1.0, 1.5)),
-        side_angle: f32::NAN,
+    let cues = match b {
+        Some(b) => Cues {
+            gap: ((b.ear_shoulder_gap - s.ear_shoulder_gap) / b.ear_shoulder_gap.max(1e-3) / p.gap_drop_full)
+                .clamp(-1.0, 1.5),
+            head_size: ((s.head_width / b.head_width.max(1e-3) - 1.0) / p.head_growth_full).clamp(-1.0, 1.5),
+            world: ((s.forward_m - b.forward_m) * 100.0 / p.forward_cm_full).clamp(-1.0, 1.5),
+            side_angle: f32::NAN,
+        },
+        // No baseline: head size and the 3-D offset vary too much between
+        // people and distances to mean anything; the gap is compared with a
+        // population norm at twice the tolerance.
+        None => Cues {
+            gap: ((p.front_upright_gap - s.ear_shoulder_gap) / p.front_upright_gap / (2.0 * p.gap_drop_full))
+                .clamp(-1.0, 1.5),
+            ..Cues::default()
+        },
     };
     let mut num = 0.0;
     let mut den = 0.0;
@@ -216,6 +224,7 @@ fn score_front(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
         score: Some(score),
         unassessable: None,
         provisional: b.is_none(),
+        calibrated: b.is_some(),
         cues,
         forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
         findings: Findings::default(),
@@ -234,6 +243,7 @@ fn score_side(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
         unassessable: None,
         // The side angle has an absolute norm, so it is not provisional.
         provisional: false,
+        calibrated: b.is_some(),
         cues: Cues { side_angle: dev, ..Cues::default() },
         forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
         findings: Findings::default(),

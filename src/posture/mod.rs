@@ -16,7 +16,7 @@ pub mod tracker;
 pub use calibration::{Baseline, CalibrationError, Calibrator};
 pub use judge::{Findings, Judgement, Unassessable, judge};
 pub use signals::{Signals, View};
-pub use tracker::{AlertKind, Assessment, Events, State, Tracker};
+pub use tracker::{AlertKind, Assessment, Events, State, Tracker, still};
 
 use crate::config::Config;
 use crate::pose::PoseResult;
@@ -51,6 +51,11 @@ impl PostureEngine {
     pub fn set_baseline(&mut self, baseline: Option<Baseline>) {
         self.baseline = baseline;
         self.tracker.reset_setup_check();
+    }
+
+    /// A still image: judged on its own, the engine's history untouched.
+    pub fn assess_still(&self, t: f64, result: &PoseResult, luma: f32) -> Assessment {
+        still(&judge(result, luma, self.baseline.as_ref(), &self.config), &self.config, t)
     }
 
     /// One frame at `t` seconds with mean brightness `luma`.

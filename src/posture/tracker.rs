@@ -123,7 +123,10 @@ impl fmt::Display for Reason<'_> {
         let a = self.0;
         let j = &a.judgement;
         if a.state == State::CannotAssess {
-            return f.write_str(j.unassessable.unwrap_or(Unassessable::LowConfidence).reason());
+            return f.write_str(match j.unassessable {
+                Some(why) => why.reason(),
+                None => "watching; the first judgement comes after a few seconds",
+            });
         }
         if let Some(why) = j.unassessable {
             // Still showing the last state while this frame is unusable.
@@ -139,7 +142,7 @@ impl fmt::Display for Reason<'_> {
                 }
             }
             State::Drifting => f.write_str("head drifting forward")?,
-            _ => f.write_str(if j.provisional { "looks upright" } else { "aligned as calibrated" })?,
+            _ => f.write_str(if j.calibrated { "aligned as calibrated" } else { "looks upright" })?,
         }
         if a.state != State::Good {
             if j.forward_cm.is_finite() && j.forward_cm >= 1.0 {
@@ -165,6 +168,29 @@ impl fmt::Display for Reason<'_> {
             f.write_str(" (not calibrated: provisional)")?;
         }
         Ok(())
+    }
+}
+
+/// One frame judged on its own, without history (a still image): the
+/// state its score falls in, no delays, no alerts.
+pub fn still(j: &Judgement, config: &Config, t: f64) -> Assessment {
+    let p = &config.posture;
+    let state = match (j.unassessable, j.score) {
+        (Some(_), _) | (None, None) => State::CannotAssess,
+        (None, Some(s)) if s >= p.good_above => State::Good,
+        // One uncalibrated front frame never claims forward head.
+        (None, Some(s)) if s < p.forward_below && !j.provisional => State::ForwardHead,
+        (None, Some(_)) => State::Drifting,
+    };
+    Assessment {
+        t,
+        state,
+        score: j.score,
+        judgement: *j,
+        events: Events::default(),
+        alert: None,
+        forward_for_s: 0.0,
+        present: j.unassessable != Some(Unassessable::NoPerson),
     }
 }
 
@@ -447,6 +473,7 @@ mod tests {
             score,
             unassessable: if score.is_none() { Some(Unassessable::NoPerson) } else { None },
             provisional: false,
+            calibrated: true,
             cues: Cues::default(),
             forward_cm: 4.0,
             findings: Findings::default(),

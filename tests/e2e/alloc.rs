@@ -92,3 +92,40 @@ fn pre_and_post_processing_allocate_nothing_per_frame() {
     assert_eq!(n, 0, "per-frame pre/post-processing allocated {n} times");
     assert!(raw.pose_score > 0.5);
 }
+
+#[test]
+fn posture_update_allocates_nothing() {
+    use headsup::config::Config;
+    use headsup::pose::{PoseEstimator, PoseOptions, RuntimeChoice};
+    use headsup::posture::{Calibrator, PostureEngine, judge};
+
+    let _guard = serial();
+    let opts = PoseOptions {
+        model: ModelKind::Lite,
+        runtime: RuntimeChoice::Rten,
+        threads: 1,
+        ..Default::default()
+    };
+    let mut est = PoseEstimator::new(&opts).expect("estimator");
+    let cfg = Config::default();
+    // Real pose results: a calibration frame, a forward-head frame, nobody.
+    let dir = "unlicensed/front_neck_grades";
+    let good = run_still(&mut est, &format!("{dir}/case4_IMG_0877_100.jpg"));
+    let bad = run_still(&mut est, &format!("{dir}/case1_IMG_0877_100.jpg"));
+    let nobody = run_still(&mut est, "negatives/no_person/coco_000000000078.jpg");
+    let mut cal = Calibrator::new();
+    for _ in 0..3 {
+        cal.add(&judge(&good, 120.0, None, &cfg), good.width, good.height);
+    }
+    let mut engine = PostureEngine::new(cfg, Some(cal.finish().expect("baseline")));
+    let frames = [&good, &bad, &bad, &nobody, &good];
+    let mut states = 0;
+    let n = allocations(|| {
+        for i in 0..2000 {
+            let a = engine.update(i as f64 * 0.5, frames[i % frames.len()], 120.0);
+            states += a.state as usize;
+        }
+    });
+    assert_eq!(n, 0, "posture updates allocated {n} times");
+    assert!(states > 0);
+}

@@ -9,5 +9,6 @@ mod bad_input;
 mod common;
 mod golden;
 mod models;
+mod posture;
 mod runtimes;
 mod sequence;
