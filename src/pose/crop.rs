@@ -50,8 +50,8 @@ pub fn crop_into(
         let v = v as f64;
         for (u, px) in row.chunks_exact_mut(3).enumerate() {
             let u = u as f64;
-            let x = ((x0 + ux * u + vx * v) * SUBPIXELS).round_ties_even() as i64;
-            let y = ((y0 + uy * u + vy * v) * SUBPIXELS).round_ties_even() as i64;
+            let x = round_ties_even((x0 + ux * u + vx * v) * SUBPIXELS);
+            let y = round_ties_even((y0 + uy * u + vy * v) * SUBPIXELS);
             let rgb = sample(frame, x, y, border);
             for (o, c) in px.iter_mut().zip(rgb) {
                 *o = value[usize::from(c)];
@@ -63,24 +63,34 @@ pub fn crop_into(
 /// OpenCV's INTER_TAB_SIZE: source positions are quantised to 1/32 pixel.
 const SUBPIXELS: f64 = 32.0;
 
+/// `cvRound`: round half to even, as `f64::round_ties_even`, without the
+/// libm call that baseline x86-64 (no SSE4.1) makes for it. Adding and
+/// subtracting 1.5·2⁵² rounds in the FPU's default mode, exact for |x| < 2⁵¹.
+#[inline(always)]
+fn round_ties_even(x: f64) -> i64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    ((x + MAGIC) - MAGIC) as i64
+}
+
 /// Fixed-point bilinear sample at (x/32, y/32), as OpenCV's `remapBilinear`.
 #[inline]
 fn sample(frame: &Frame<'_>, x: i64, y: i64, border: Border) -> [u8; 3] {
     let (ix, iy) = (x >> 5, y >> 5);
-    let (fx, fy) = (x & 31, y & 31);
+    let (fx, fy) = ((x & 31) as i32, (y & 31) as i32);
     // Weights sum to 32768 exactly (products of multiples of 1/32).
     let wts = [(32 - fx) * (32 - fy) * 32, fx * (32 - fy) * 32, (32 - fx) * fy * 32, fx * fy * 32];
     let (w, h) = (i64::from(frame.width), i64::from(frame.height));
     let stride = frame.width as usize * 3;
     let d = frame.data;
-    let mut acc = [0i64; 3];
+    // At most 255 · 32768 per channel: fits an i32.
+    let mut acc = [0i32; 3];
     if ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h {
         // Fast path: all four taps inside the frame.
         let i = iy as usize * stride + ix as usize * 3;
         let taps = [i, i + 3, i + stride, i + stride + 3];
         for (t, wt) in taps.into_iter().zip(wts) {
             for (a, &p) in acc.iter_mut().zip(&d[t..t + 3]) {
-                *a += i64::from(p) * wt;
+                *a += i32::from(p) * wt;
             }
         }
     } else {
@@ -93,7 +103,7 @@ fn sample(frame: &Frame<'_>, x: i64, y: i64, border: Border) -> [u8; 3] {
             };
             let t = ty as usize * stride + tx as usize * 3;
             for (a, &p) in acc.iter_mut().zip(&d[t..t + 3]) {
-                *a += i64::from(p) * wt;
+                *a += i32::from(p) * wt;
             }
         }
     }
@@ -112,6 +122,23 @@ mod tests {
             }
         }
         d
+    }
+
+    #[test]
+    fn rounding_is_half_to_even_like_cv_round() {
+        for (x, want) in [
+            (0.5, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (-0.5, 0),
+            (-1.5, -2),
+            (3.2, 3),
+            (-3.7, -4),
+            (1e9 + 0.5, 1_000_000_000),
+        ] {
+            assert_eq!(round_ties_even(x), want, "{x}");
+            assert_eq!(round_ties_even(x), x.round_ties_even() as i64, "{x}");
+        }
     }
 
     #[test]

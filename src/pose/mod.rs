@@ -42,6 +42,8 @@ pub const DETECTOR_SPEC: ModelSpec = ModelSpec {
     input_name: "input_1",
     input_shape: [1, DETECTOR_SIZE, DETECTOR_SIZE, 3],
     outputs: &[("Identity", NUM_ANCHORS * NUM_COORDS), ("Identity_1", NUM_ANCHORS)],
+    // Runs only when tracking is lost.
+    spin: false,
 };
 
 /// The landmark model's tensors (segmentation pruned), checked at load.
@@ -54,6 +56,8 @@ pub const LANDMARK_SPEC: ModelSpec = ModelSpec {
         ("Identity_3", HEATMAP_SIZE * HEATMAP_SIZE * NUM_RAW),
         ("Identity_4", NUM_RAW * 3),
     ],
+    // Runs on every frame.
+    spin: true,
 };
 
 /// Errors of the pose stage. Each names the file or library involved.

@@ -49,6 +49,10 @@ pub struct ModelSpec {
     pub input_name: &'static str,
     pub input_shape: [usize; 4],
     pub outputs: &'static [(&'static str, usize)],
+    /// Let ONNX Runtime's idle threads spin for the next run: lower latency
+    /// for the model that runs every frame, but stolen CPU for the other
+    /// model on a small machine, so only one model should spin.
+    pub spin: bool,
 }
 
 /// One loaded model. `run` writes each output into the matching buffer.
@@ -161,6 +165,8 @@ impl OrtModel {
             .with_intra_threads(threads.max(1))
             .map_err(e)?
             .with_inter_threads(1)
+            .map_err(e)?
+            .with_intra_op_spinning(spec.spin)
             .map_err(e)?;
         let session = builder
             .commit_from_memory(bytes.data())

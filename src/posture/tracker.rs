@@ -584,6 +584,36 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_setup_asks_for_recalibration_instead_of_judging() {
+        use crate::posture::calibration::Baseline;
+        let mut c = cfg();
+        c.timing.setup_changed_after_s = 30.0;
+        let mut base = Signals::NAN;
+        base.shoulder_x = 0.5;
+        base.shoulder_span = 0.3;
+        let b = Baseline::from_signals(base, View::Front, 640, 480);
+        let mut tr = Tracker::new(&c);
+        let mut moved = frame(Some(95.0));
+        moved.signals.shoulder_x = 0.8; // one shoulder width to the side
+        let mut flagged = Vec::new();
+        let mut t = 0.0;
+        while t < 60.0 {
+            let a = tr.update(t, &moved, Some(&b), (640, 480));
+            if a.events.contains(Events::RECALIBRATE) {
+                flagged.push(t);
+            }
+            t += 0.5;
+        }
+        assert_eq!(flagged, vec![30.0], "flagged once, after the delay");
+        assert_eq!(tr.state(), State::CannotAssess);
+        // A different resolution is flagged at once.
+        let mut tr = Tracker::new(&c);
+        let a = tr.update(0.0, &frame(Some(95.0)), Some(&b), (1280, 720));
+        assert!(a.events.contains(Events::RECALIBRATE));
+        assert_eq!(a.judgement.unassessable, Some(Unassessable::SetupChanged));
+    }
+
+    #[test]
     fn reason_reads_well() {
         let mut tr = Tracker::new(&cfg());
         run(&mut tr, 0.0, 10.0, |_| Some(95.0));
