@@ -61,7 +61,7 @@ pub fn load_rgb(path: &Path, buf: &mut Vec<u8>) -> Result<(u32, u32), ImageError
 }
 
 /// JPEG through libjpeg-turbo's decoder (mozjpeg), as OpenCV decodes it.
-fn decode_jpeg(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32), String> {
+pub(crate) fn decode_jpeg(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32), String> {
     if !jpeg_has_end_marker(bytes) {
         // libjpeg would fill the missing part with grey and carry on.
         return Err("JPEG data ends before its end-of-image marker".into());

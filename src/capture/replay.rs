@@ -1,0 +1,148 @@
+//! Replay sources: a folder of images (sorted by name) or a video file,
+//! stamped on a simulated clock at `fps`, fed through the same pipeline as
+//! the camera. Videos are decoded by ffmpeg in a child process (the one
+//! maintained decoder for every container and codec); without ffmpeg the
+//! error says so.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use super::{CaptureError, FrameMeta, FrameSource, collect_images, load_rgb};
+
+/// Image files of a folder (or a list), one frame each, at `fps`.
+pub struct ImageSequence {
+    name: String,
+    dir: Option<PathBuf>,
+    files: Vec<PathBuf>,
+    next: usize,
+    fps: f64,
+}
+
+impl ImageSequence {
+    pub fn open(path: &Path, fps: f64) -> Result<Self, CaptureError> {
+        let files = collect_images(path).map_err(|e| CaptureError::Video {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Self::from_files(format!("replay {}", path.display()), Some(path.to_path_buf()), files, fps))
+    }
+
+    pub fn from_files(name: String, dir: Option<PathBuf>, files: Vec<PathBuf>, fps: f64) -> Self {
+        Self { name, dir, files, next: 0, fps }
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl FrameSource for ImageSequence {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Option<FrameMeta>, CaptureError> {
+        let Some(file) = self.files.get(self.next) else { return Ok(None) };
+        let n = self.next;
+        self.next += 1;
+        let t = Some(n as f64 / self.fps);
+        match load_rgb(file, buf) {
+            Ok((width, height)) => Ok(Some(FrameMeta { width, height, t })),
+            // The whole folder is gone (unmounted, deleted): the source vanished.
+            Err(_) if self.dir.as_ref().is_some_and(|d| !d.is_dir()) => {
+                Err(CaptureError::Vanished { path: self.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default() })
+            }
+            Err(e) => Err(CaptureError::BadFrame(e.to_string())),
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        false
+    }
+}
+
+/// A video file decoded by `ffmpeg` to raw RGB at `fps`.
+pub struct VideoFile {
+    name: String,
+    path: String,
+    width: u32,
+    height: u32,
+    fps: f64,
+    child: Child,
+    stdout: ChildStdout,
+    n: u64,
+}
+
+impl VideoFile {
+    pub fn open(path: &Path, fps: f64) -> Result<Self, CaptureError> {
+        let p = path.display().to_string();
+        let verr = |message: String| CaptureError::Video { path: p.clone(), message };
+        let probe = Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0"])
+            .arg(path)
+            .output()
+            .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { CaptureError::FfmpegMissing } else { verr(e.to_string()) })?;
+        let text = String::from_utf8_lossy(&probe.stdout);
+        let mut dims = text.trim().split(',').map(|v| v.trim().parse::<u32>());
+        let (Some(Ok(width)), Some(Ok(height))) = (dims.next(), dims.next()) else {
+            let why = String::from_utf8_lossy(&probe.stderr).trim().to_string();
+            return Err(verr(if why.is_empty() { "no video stream".into() } else { why }));
+        };
+        let mut child = Command::new("ffmpeg")
+            .args(["-v", "error", "-nostdin", "-i"])
+            .arg(path)
+            .args(["-vf", &format!("fps={fps}"), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { CaptureError::FfmpegMissing } else { verr(e.to_string()) })?;
+        let stdout = child.stdout.take().ok_or_else(|| verr("no ffmpeg output".into()))?;
+        Ok(Self { name: format!("replay {p}"), path: p, width, height, fps, child, stdout, n: 0 })
+    }
+}
+
+impl FrameSource for VideoFile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Option<FrameMeta>, CaptureError> {
+        buf.resize(self.width as usize * self.height as usize * 3, 0);
+        match self.stdout.read_exact(buf) {
+            Ok(()) => {
+                let t = Some(self.n as f64 / self.fps);
+                self.n += 1;
+                Ok(Some(FrameMeta { width: self.width, height: self.height, t }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(CaptureError::Video { path: self.path.clone(), message: e.to_string() }),
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        false
+    }
+}
+
+impl Drop for VideoFile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens a replay: a folder of images, or a video file.
+pub fn open(path: &Path, fps: f64) -> Result<Box<dyn FrameSource>, CaptureError> {
+    if path.is_dir() {
+        Ok(Box::new(ImageSequence::open(path, fps)?))
+    } else if path.is_file() {
+        Ok(Box::new(VideoFile::open(path, fps)?))
+    } else {
+        Err(CaptureError::Vanished { path: path.display().to_string() })
+    }
+}
