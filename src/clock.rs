@@ -49,3 +49,92 @@ mod tests {
         assert_eq!(rfc3339(t), "2000-02-29T00:00:00.000Z");
     }
 }
+
+/// Local calendar time, from the C library's time-zone rules (TZ, /etc/localtime).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalTime {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    /// Seconds east of UTC.
+    pub utc_offset: i64,
+}
+
+impl LocalTime {
+    pub fn minutes_of_day(&self) -> u32 {
+        self.hour * 60 + self.minute
+    }
+}
+
+#[cfg(unix)]
+pub fn local_time(t: SystemTime) -> LocalTime {
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as libc::time_t).unwrap_or(0);
+    // SAFETY: localtime_r only writes the tm we own; a zeroed tm is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
+    if !ok {
+        return utc_time(t);
+    }
+    LocalTime {
+        year: tm.tm_year + 1900,
+        month: (tm.tm_mon + 1) as u32,
+        day: tm.tm_mday as u32,
+        hour: tm.tm_hour as u32,
+        minute: tm.tm_min as u32,
+        second: tm.tm_sec as u32,
+        utc_offset: tm.tm_gmtoff,
+    }
+}
+
+/// Without a C time-zone database: UTC.
+#[cfg(not(unix))]
+pub fn local_time(t: SystemTime) -> LocalTime {
+    utc_time(t)
+}
+
+fn utc_time(t: SystemTime) -> LocalTime {
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    LocalTime {
+        year: y as i32,
+        month: m,
+        day: d,
+        hour: (rem / 3600) as u32,
+        minute: (rem % 3600 / 60) as u32,
+        second: (rem % 60) as u32,
+        utc_offset: 0,
+    }
+}
+
+/// Whether `minute` (of the day) lies in `start..end`, which may wrap midnight.
+pub fn in_window(minute: u32, (start, end): (u32, u32)) -> bool {
+    if start <= end { (start..end).contains(&minute) } else { minute >= start || minute < end }
+}
+
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+
+    #[test]
+    fn windows_wrap_midnight() {
+        assert!(in_window(23 * 60, (22 * 60, 7 * 60)));
+        assert!(in_window(6 * 60, (22 * 60, 7 * 60)));
+        assert!(!in_window(12 * 60, (22 * 60, 7 * 60)));
+        assert!(in_window(12 * 60, (9 * 60, 17 * 60)));
+        assert!(!in_window(17 * 60, (9 * 60, 17 * 60)));
+    }
+
+    #[test]
+    fn local_time_is_consistent_with_its_offset() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_624_680);
+        let l = local_time(t);
+        let utc = utc_time(t);
+        let local_secs = i64::from(l.hour * 3600 + l.minute * 60 + l.second);
+        let utc_secs = i64::from(utc.hour * 3600 + utc.minute * 60 + utc.second);
+        assert_eq!((local_secs - utc_secs - l.utc_offset).rem_euclid(86_400), 0);
+    }
+}

@@ -11,6 +11,7 @@
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
 
+pub mod alert;
 pub mod capture;
 pub mod clock;
 pub mod config;

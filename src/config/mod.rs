@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::pose::{ModelKind, RuntimeChoice};
-pub use validate::ConfigError;
+pub use validate::{ConfigError, parse_quiet_hours};
 pub use watch::ConfigWatcher;
 
 /// The commented default file `headsup config init` writes. Kept equal to

@@ -1,0 +1,204 @@
+//! Alerts: how a sustained forward head (or a finding, or a due break)
+//! reaches the user. Delivery runs on its own thread so a slow notification
+//! service never holds up frames: a desktop notification with the reason
+//! and one stretch (offering "Snooze 30 min" where the service supports
+//! actions), a terminal line with a bell, an optional chime through the
+//! desktop's own player, and an optional user command. Quiet hours silence
+//! everything but the log.
+
+mod stretches;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::SystemTime;
+
+pub use stretches::{Stretch, Stretches};
+
+use crate::clock;
+use crate::config::{AlertStyle, AlertsConfig, parse_quiet_hours};
+
+/// One thing to tell the user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// `forward_head`, `looking_down`, `head_tilt`, `raised_shoulders` or `break`.
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    /// For the `on_alert` command's environment.
+    pub state: &'static str,
+    pub reason: String,
+    pub score: Option<f32>,
+}
+
+/// What the delivery thread reports back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Feedback {
+    /// The user chose "Snooze 30 min" on a notification.
+    SnoozeRequested { minutes: u32 },
+    /// Said once: notifications cannot be shown, the terminal is used.
+    NoNotificationService(String),
+}
+
+enum Msg {
+    Notice(Notice),
+    Settings(AlertsConfig),
+}
+
+/// Hands notices to the delivery thread.
+pub struct Alerter {
+    tx: Sender<Msg>,
+    stretches: Stretches,
+}
+
+impl Alerter {
+    /// Starts the delivery thread. Terminal lines go to `terminal` (stderr
+    /// in headless mode); feedback (snooze from a notification) comes back on
+    /// the returned receiver.
+    pub fn spawn(settings: AlertsConfig, terminal: Box<dyn Write + Send>) -> (Self, Receiver<Feedback>) {
+        let (tx, rx) = mpsc::channel();
+        let (fb_tx, fb_rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("alerts".into())
+            .spawn(move || deliver_loop(rx, settings, terminal, fb_tx))
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!("cannot start the alert thread: {e}"));
+        (Self { tx, stretches: Stretches::builtin() }, fb_rx)
+    }
+
+    pub fn update_settings(&self, settings: AlertsConfig) {
+        let _ = self.tx.send(Msg::Settings(settings));
+    }
+
+    /// Builds the notice for an alert of `kind` with its reason, adding the
+    /// next stretch suggested for it.
+    pub fn notice(&mut self, kind: &'static str, state: &'static str, reason: String, score: Option<f32>) -> Notice {
+        let title = match kind {
+            "forward_head" => "Head forward: sit back and lift your head",
+            "looking_down" => "You keep looking down",
+            "head_tilt" => "Head tilted to one side",
+            "raised_shoulders" => "Shoulders raised: let them drop",
+            "break" => "Time for a short break",
+            _ => "headsup",
+        };
+        let stretch = self.stretches.next_for(kind);
+        let body = match stretch {
+            Some(s) => format!("{reason}.\nTry: {} — {}", s.name, s.text),
+            None => format!("{reason}."),
+        };
+        Notice { kind, title: title.to_string(), body, state, reason, score }
+    }
+
+    pub fn send(&self, notice: Notice) {
+        let _ = self.tx.send(Msg::Notice(notice));
+    }
+}
+
+fn quiet_now(settings: &AlertsConfig) -> bool {
+    parse_quiet_hours(&settings.quiet_hours)
+        .is_some_and(|w| clock::in_window(clock::local_time(SystemTime::now()).minutes_of_day(), w))
+}
+
+fn deliver_loop(rx: Receiver<Msg>, mut settings: AlertsConfig, mut terminal: Box<dyn Write + Send>, fb: Sender<Feedback>) {
+    let mut notifications_work = true;
+    for msg in rx {
+        let notice = match msg {
+            Msg::Settings(s) => {
+                settings = s;
+                continue;
+            }
+            Msg::Notice(n) => n,
+        };
+        if settings.style == AlertStyle::None || quiet_now(&settings) {
+            tracing::info!(kind = notice.kind, "alert not shown (style none or quiet hours)");
+            continue;
+        }
+        let want_notify = matches!(settings.style, AlertStyle::Notify | AlertStyle::Both);
+        let mut to_terminal = matches!(settings.style, AlertStyle::Terminal | AlertStyle::Both);
+        if want_notify && notifications_work {
+            if let Err(e) = desktop_notification(&notice, fb.clone()) {
+                notifications_work = false;
+                let _ = fb.send(Feedback::NoNotificationService(e.clone()));
+                let _ = writeln!(terminal, "headsup: no desktop notification service ({e}); alerts go to this terminal");
+            }
+        }
+        if want_notify && !notifications_work {
+            to_terminal = true;
+        }
+        if to_terminal {
+            let _ = writeln!(terminal, "\x07headsup: {} — {}", notice.title, notice.body.replace('\n', " "));
+            let _ = terminal.flush();
+        }
+        if settings.sound {
+            play_sound();
+        }
+        if !settings.on_alert.trim().is_empty() {
+            run_command(&settings.on_alert, &notice);
+        }
+    }
+}
+
+/// Shows a desktop notification; where the service supports actions it
+/// offers "Snooze 30 min" and waits for the answer on a helper thread.
+fn desktop_notification(n: &Notice, fb: Sender<Feedback>) -> Result<(), String> {
+    let handle = notify_rust::Notification::new()
+        .appname("headsup")
+        .summary(&n.title)
+        .body(&n.body)
+        .action("snooze30", "Snooze 30 min")
+        .timeout(notify_rust::Timeout::Milliseconds(15_000))
+        .show()
+        .map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        handle.wait_for_action(|action| {
+            if action == "snooze30" {
+                let _ = fb.send(Feedback::SnoozeRequested { minutes: 30 });
+            }
+        })
+    });
+    Ok(())
+}
+
+/// The chime in assets/, through whichever of the desktop's players exists.
+fn play_sound() {
+    static WAV: &[u8] = include_bytes!("../../assets/alert.wav");
+    let path = std::env::temp_dir().join(format!("headsup-alert-{}.wav", std::process::id()));
+    if !path.exists() && std::fs::write(&path, WAV).is_err() {
+        return;
+    }
+    std::thread::spawn(move || {
+        for player in ["paplay", "pw-play", "aplay", "afplay"] {
+            let ok = Command::new(player)
+                .arg(&path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                break;
+            }
+        }
+    });
+}
+
+/// Runs the user's `on_alert` command line through the shell, with the
+/// alert in its environment; reaped on a helper thread.
+fn run_command(cmd: &str, n: &Notice) {
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .env("HEADSUP_STATE", n.state)
+        .env("HEADSUP_KIND", n.kind)
+        .env("HEADSUP_REASON", &n.reason)
+        .env("HEADSUP_SCORE", n.score.map(|s| format!("{s:.0}")).unwrap_or_default())
+        .stdin(Stdio::null())
+        .spawn();
+    match child {
+        Ok(mut c) => {
+            std::thread::spawn(move || {
+                let _ = c.wait();
+            });
+        }
+        Err(e) => tracing::warn!("on_alert command failed to start: {e}"),
+    }
+}
