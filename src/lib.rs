@@ -18,3 +18,4 @@ pub mod config;
 pub mod output;
 pub mod pose;
 pub mod posture;
+pub mod watch;

@@ -67,10 +67,8 @@ pub fn calibrate_files(
 pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let (_, cfg) = load_config(config)?;
     if args.source.is_empty() {
-        anyhow::bail!(
-            "this build reads no camera yet; calibrate from recorded frames of your good posture: \
-             `headsup calibrate --source FOLDER`"
-        );
+        super::watch::calibrate_camera(&args.profile, cfg.camera.index, args.seconds, &args.pose, &cfg)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let fps = f64::from(cfg.camera.fps_good);
     let wanted = (args.seconds * fps).ceil().max(3.0) as usize;

@@ -4,6 +4,7 @@
 mod analyze;
 mod calibrate;
 mod settings;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,6 +44,32 @@ enum Command {
     Config {
         #[command(subcommand)]
         action: settings::ConfigAction,
+    },
+    /// Watch your posture through the camera (or a replay) and alert when your head stays forward.
+    Watch(watch::WatchArgs),
+    /// Silence alerts and release the camera for a while, e.g. `headsup snooze 30m`.
+    Snooze {
+        #[arg(default_value = "30m", value_parser = watch::snooze_duration)]
+        duration: f64,
+    },
+    /// Pause watching (camera released) until `headsup resume`.
+    Pause,
+    /// Resume watching after a pause or snooze.
+    Resume,
+    /// Show what the running watcher sees.
+    Status,
+    /// List the cameras and their formats.
+    Cameras,
+    /// Start headsup at login (on) or not (off).
+    Autostart {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Delete every calibration profile and all posture history.
+    Forget {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -98,7 +125,18 @@ pub fn main() -> ExitCode {
         Some(Command::Calibrate(args)) => calibrate::run(&args, config),
         Some(Command::Profiles { action }) => settings::profiles(action),
         Some(Command::Config { action }) => settings::config(action, config),
-        None => overview(config),
+        Some(Command::Watch(args)) => watch::run(&args, config),
+        Some(Command::Snooze { duration }) => {
+            watch::control(headsup::watch::control::Request::Snooze { seconds: duration })
+        }
+        Some(Command::Pause) => watch::control(headsup::watch::control::Request::Pause),
+        Some(Command::Resume) => watch::control(headsup::watch::control::Request::Resume),
+        Some(Command::Status) => watch::control(headsup::watch::control::Request::Status),
+        Some(Command::Cameras) => watch::cameras(),
+        Some(Command::Autostart { state }) => watch::autostart(state == "on"),
+        Some(Command::Forget { yes }) => watch::forget(yes),
+        // The default: watch with the embedded defaults.
+        None => watch::run(&watch::WatchArgs::default(), config),
     };
     match result {
         Ok(code) => code,
@@ -107,25 +145,4 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Without a subcommand: show what would run and how to use it.
-fn overview(config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let (path, cfg) = load_config(config)?;
-    let estimator = headsup::pose::PoseEstimator::new(&PoseArgs::default().options(&cfg.pose))?;
-    println!("headsup {} — forward head posture watcher", env!("CARGO_PKG_VERSION"));
-    println!("  pose model: BlazePose {}", estimator.model().name());
-    println!("  runtime:    {}", estimator.runtime());
-    println!(
-        "  settings:   {}{}",
-        path.display(),
-        if path.exists() { "" } else { " (not created: defaults)" }
-    );
-    println!("  frames never leave this machine and are never stored.");
-    println!();
-    println!("Calibrate once in your good posture, then judge recordings:");
-    println!("  headsup calibrate --source GOOD_POSTURE_FRAMES/");
-    println!("  headsup analyze --profile default --sequence FRAMES/");
-    println!("Run `headsup --help` for every command. headsup is not a medical device.");
-    Ok(ExitCode::SUCCESS)
 }

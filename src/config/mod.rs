@@ -31,6 +31,21 @@ pub struct Config {
     pub camera: CameraConfig,
     pub alerts: AlertsConfig,
     pub pose: PoseConfig,
+    pub log: LogConfig,
+}
+
+/// Diagnostics on stderr.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// error, warn, info, debug or trace; `RUST_LOG` overrides.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "warn".into() }
+    }
 }
 
 /// How the 0-100 alignment score is computed and cut into states.

@@ -1,0 +1,339 @@
+//! `headsup watch` (and the default command): the camera or a replay
+//! through the watcher, headless, with a status line; plus the commands that
+//! talk to a running watcher (`snooze`, `pause`, `resume`, `status`), and
+//! `cameras`, `autostart`, `forget`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use clap::Args;
+use headsup::capture::{Frame, FrameSource, camera};
+use headsup::clock;
+use headsup::config::profiles::{DEFAULT_PROFILE, Profile, Profiles};
+use headsup::config::{Config, paths};
+use headsup::pose::PoseEstimator;
+use headsup::posture::{Baseline, Calibrator, judge};
+use headsup::watch::control::{self, Request, parse_duration};
+use headsup::watch::{Scheduled, SourceSpec, WatchOptions};
+
+use super::calibrate::{calibrate_files, expand};
+use super::{PoseArgs, load_config};
+
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Replay an image folder or a video file instead of the camera (same pipeline).
+    #[arg(long, value_name = "PATH")]
+    source: Option<PathBuf>,
+    /// Frame rate of a replay's simulated clock.
+    #[arg(long, default_value_t = 2.0)]
+    fps: f64,
+    /// Pace a replay like a camera instead of as fast as possible.
+    #[arg(long)]
+    realtime: bool,
+    /// Write one JSON line per event to FILE (`-` for stdout; the status line then goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// No window: a status line in the terminal (the only mode this build has).
+    #[arg(long)]
+    headless: bool,
+    /// Calibration profile to judge against.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Calibrate from these frames of good posture first (in memory, nothing saved).
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "profile")]
+    calibrate: Vec<PathBuf>,
+    /// Camera index (default from the settings).
+    #[arg(long)]
+    camera: Option<u32>,
+    /// Apply a request at a time on the replay clock, e.g. `--at 120=snooze:30m`,
+    /// `--at 300=pause`, `--at 400=resume` (repeatable).
+    #[arg(long, value_name = "T=REQUEST", value_parser = parse_scheduled)]
+    at: Vec<Scheduled>,
+    /// Run without the control socket (no snooze/pause/status from other terminals).
+    #[arg(long)]
+    no_control: bool,
+    #[command(flatten)]
+    pose: PoseArgs,
+}
+
+impl Default for WatchArgs {
+    /// The default command: the camera, headless, the default profile.
+    fn default() -> Self {
+        Self {
+            source: None,
+            fps: 2.0,
+            realtime: false,
+            events: None,
+            headless: true,
+            profile: None,
+            calibrate: Vec::new(),
+            camera: None,
+            at: Vec::new(),
+            no_control: false,
+            pose: PoseArgs::default(),
+        }
+    }
+}
+
+fn parse_scheduled(s: &str) -> Result<Scheduled, String> {
+    let (t, req) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected T=REQUEST, e.g. 120=snooze:30m"))?;
+    let t: f64 = t.trim().parse().map_err(|_| format!("{s:?}: {t:?} is not a time in seconds"))?;
+    let request = Request::parse(&req.replace(':', " "))?;
+    Ok(Scheduled { t, request })
+}
+
+/// The privacy promise, said once on first start.
+fn first_start_notice() {
+    let marker = paths::data_dir().join(".privacy-notice-shown");
+    if marker.exists() {
+        return;
+    }
+    eprintln!(
+        "headsup: frames from your camera are processed on this machine only; they never leave it \
+         and are never stored. headsup is not a medical device."
+    );
+    let _ = std::fs::create_dir_all(paths::data_dir()).and_then(|_| std::fs::write(&marker, b""));
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (config_path, cfg) = load_config(config)?;
+    init_logging(&cfg);
+    first_start_notice();
+    let pose = args.pose.options(&cfg.pose);
+    let baseline: Option<Baseline> = if !args.calibrate.is_empty() {
+        let mut est = PoseEstimator::new(&pose).context("cannot start the pose pipeline")?;
+        let files = expand(&args.calibrate).context("--calibrate")?;
+        let (b, n) = calibrate_files(&mut est, &files, &cfg, args.fps)?;
+        eprintln!("headsup: calibrated from {n} frames ({} view)", b.view.name());
+        Some(b)
+    } else {
+        let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+        match Profiles::default().load(name) {
+            Ok(p) => Some(p.baseline),
+            Err(e) => return no_calibration(e, args, config, &cfg),
+        }
+    };
+    let source = match &args.source {
+        Some(path) => SourceSpec::Replay { path: path.clone(), fps: args.fps },
+        None => SourceSpec::Camera {
+            index: args.camera.unwrap_or(cfg.camera.index),
+            width: cfg.camera.width,
+            height: cfg.camera.height,
+            fps: cfg.camera.fps_drifting.ceil().max(1.0) as u32,
+        },
+    };
+    let events_to_stdout = args.events.as_deref() == Some(Path::new("-"));
+    let events: Option<Box<dyn Write + Send>> = match &args.events {
+        None => None,
+        Some(p) if p == Path::new("-") => Some(Box::new(std::io::stdout())),
+        Some(p) => Some(Box::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write the events log {}", p.display()))?,
+        )),
+    };
+    let status: Option<Box<dyn Write + Send>> = if events_to_stdout {
+        std::io::stderr().is_terminal().then(|| Box::new(std::io::stderr()) as Box<dyn Write + Send>)
+    } else {
+        std::io::stdout().is_terminal().then(|| Box::new(std::io::stdout()) as Box<dyn Write + Send>)
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
+    }
+    let est_info = PoseEstimator::new(&pose).context("cannot start the pose pipeline")?;
+    eprintln!(
+        "headsup: watching {} with BlazePose {} on {}{}",
+        match &args.source {
+            Some(p) => format!("replay {}", p.display()),
+            None => format!("camera {}", args.camera.unwrap_or(cfg.camera.index)),
+        },
+        est_info.model().name(),
+        est_info.runtime(),
+        if args.headless { "" } else { " (headless: this build has no window yet)" }
+    );
+    drop(est_info);
+    let opts = WatchOptions {
+        source,
+        realtime: args.realtime,
+        pose,
+        config_path,
+        config: cfg,
+        baseline,
+        profile: args.profile.clone(),
+        events,
+        status,
+        alert_terminal: Box::new(std::io::stderr()),
+        schedule: args.at.clone(),
+        socket: (!args.no_control).then(control::socket_path),
+        stop,
+    };
+    let summary = headsup::watch::run(opts)?;
+    eprintln!(
+        "headsup: {} frames read, {} judged, {} dropped, {} unreadable skipped, {} alerts, {:.0} s",
+        summary.frames_read,
+        summary.frames_processed,
+        summary.frames_dropped,
+        summary.bad_frames,
+        summary.alerts,
+        summary.duration_s
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// No profile yet: offer to calibrate on a terminal, else say how and fail.
+fn no_calibration(
+    err: headsup::config::profiles::ProfileError,
+    args: &WatchArgs,
+    config: Option<&Path>,
+    cfg: &Config,
+) -> anyhow::Result<ExitCode> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive || args.source.is_some() {
+        eprintln!(
+            "headsup: not calibrated yet ({err}).\n  Calibrate once in your good posture: `headsup calibrate` \
+             (camera) or `headsup calibrate --source FRAMES/`; or judge a replay with `--calibrate FRAMES...`."
+        );
+        return Ok(ExitCode::from(2));
+    }
+    eprint!("headsup: no calibration yet. Calibrate now with the camera (5 seconds)? [Y/n] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).context("cannot read the answer")?;
+    if answer.trim().eq_ignore_ascii_case("n") {
+        eprintln!("headsup: run `headsup calibrate` when ready.");
+        return Ok(ExitCode::from(2));
+    }
+    let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+    calibrate_camera(name, args.camera.unwrap_or(cfg.camera.index), 5.0, &args.pose, cfg)?;
+    run(args, config)
+}
+
+/// Calibrates from the live camera: a countdown, then `seconds` of frames.
+pub fn calibrate_camera(name: &str, index: u32, seconds: f64, pose: &PoseArgs, cfg: &Config) -> anyhow::Result<()> {
+    let mut est = PoseEstimator::new(&pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
+    let mut cam = camera::Webcam::new(index, cfg.camera.width, cfg.camera.height, 15);
+    let mut buf = Vec::new();
+    // Open the camera before the countdown, so errors come first.
+    cam.read(&mut buf)?;
+    for n in (1..=3).rev() {
+        eprintln!("Sit in your good posture, facing the screen... {n}");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let mut cal = Calibrator::new();
+    let start = std::time::Instant::now();
+    let (mut w, mut h) = (0, 0);
+    while start.elapsed().as_secs_f64() < seconds {
+        let Some(meta) = cam.read(&mut buf)? else { break };
+        let Some(frame) = Frame::new(meta.width, meta.height, &buf) else { continue };
+        (w, h) = (meta.width, meta.height);
+        let result = est.track(&frame, start.elapsed().as_secs_f64())?;
+        let j = judge(result, frame.mean_luma(), None, cfg);
+        cal.add(&j, w, h);
+        eprint!("\r  {} usable frames", cal.good_frames());
+    }
+    cam.release();
+    eprintln!();
+    let baseline = cal.finish().context("calibration rejected")?;
+    let profile = Profile {
+        name: name.to_string(),
+        created: clock::now_rfc3339(),
+        camera: cam.name().to_string(),
+        frames: cal.good_frames(),
+        baseline,
+    };
+    let path = Profiles::default().save(&profile)?;
+    eprintln!("headsup: calibrated profile {name:?} ({w}x{h}); saved to {}", path.display());
+    Ok(())
+}
+
+/// `headsup snooze|pause|resume|status`.
+pub fn control(req: Request) -> anyhow::Result<ExitCode> {
+    let answer = control::request(&control::socket_path(), req)?;
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer.clone()));
+    if let Some(e) = v.get("error") {
+        anyhow::bail!("the watcher refused: {e}");
+    }
+    match req {
+        Request::Status => println!("{}", serde_json::to_string_pretty(&v).unwrap_or(answer)),
+        _ => {
+            let left = v["snooze_left_s"].as_f64().map(|s| format!(" ({:.0} min left)", s / 60.0)).unwrap_or_default();
+            println!("headsup is {}{left}", v["mode"].as_str().unwrap_or("?"));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn snooze_duration(s: &str) -> Result<f64, String> {
+    parse_duration(s)
+}
+
+/// `headsup cameras`.
+pub fn cameras() -> anyhow::Result<ExitCode> {
+    let list = camera::list()?;
+    if list.is_empty() {
+        println!("no cameras found");
+    }
+    for c in list {
+        println!("{}: {} ({})", c.index, c.name, c.description);
+        for f in c.formats {
+            println!("    {f}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `headsup autostart on|off`: an XDG autostart entry for this executable.
+pub fn autostart(on: bool) -> anyhow::Result<ExitCode> {
+    let config_home = paths::config_dir().parent().map(Path::to_path_buf).unwrap_or_else(paths::config_dir);
+    let file = config_home.join("autostart").join("headsup.desktop");
+    if on {
+        let exe = std::env::current_exe().context("cannot find this executable")?;
+        let dir = file.parent().context("autostart folder")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let entry = format!(
+            "[Desktop Entry]\nType=Application\nName=headsup\nComment=Posture watcher: tells you when your head drifts forward\nExec=\"{}\" watch\nTerminal=false\nX-GNOME-Autostart-enabled=true\n",
+            exe.display()
+        );
+        std::fs::write(&file, entry).with_context(|| format!("cannot write {}", file.display()))?;
+        println!("headsup starts at login ({})", file.display());
+    } else {
+        match std::fs::remove_file(&file) {
+            Ok(()) => println!("removed {}", file.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("autostart was not on"),
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", file.display())),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `headsup forget`: deletes every profile and all history, after confirmation.
+pub fn forget(yes: bool) -> anyhow::Result<ExitCode> {
+    let dir = paths::data_dir();
+    if !dir.exists() {
+        println!("nothing to forget ({} does not exist)", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!("refusing to delete {} without confirmation; add --yes", dir.display());
+        }
+        eprint!("Delete all profiles and posture history in {}? [y/N] ", dir.display());
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            println!("kept everything");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    std::fs::remove_dir_all(&dir).with_context(|| format!("cannot delete {}", dir.display()))?;
+    println!("deleted {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}

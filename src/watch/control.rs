@@ -1,0 +1,194 @@
+//! The control socket: `headsup snooze/pause/resume/status` talk to the
+//! running watcher over a Unix socket in the runtime dir, owner-only. One
+//! line in ("snooze 1800", "pause", "resume", "status"), one JSON line out.
+//! Its existence is also how a second watcher learns one is running.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+/// What a client asks of the watcher.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Request {
+    Snooze { seconds: f64 },
+    Pause,
+    Resume,
+    Status,
+}
+
+impl Request {
+    /// Parses "snooze 30m", "snooze 1800", "pause", "resume", "status".
+    pub fn parse(line: &str) -> Result<Request, String> {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("snooze"), Some(d)) => parse_duration(d).map(|seconds| Request::Snooze { seconds }),
+            (Some("snooze"), None) => Ok(Request::Snooze { seconds: 30.0 * 60.0 }),
+            (Some("pause"), None) => Ok(Request::Pause),
+            (Some("resume"), None) => Ok(Request::Resume),
+            (Some("status"), None) => Ok(Request::Status),
+            _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
+        }
+    }
+
+    pub fn to_line(self) -> String {
+        match self {
+            Request::Snooze { seconds } => format!("snooze {seconds}"),
+            Request::Pause => "pause".into(),
+            Request::Resume => "resume".into(),
+            Request::Status => "status".into(),
+        }
+    }
+}
+
+/// "90" (seconds), "90s", "30m", "2h", "1.5h" → seconds.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let mult = match unit {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use s, m or h (e.g. 30m)")),
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v > 0.0 && v * mult <= 86_400.0 => Ok(v * mult),
+        _ => Err(format!("{s:?} is not a duration between 1s and 24h (e.g. 30m)")),
+    }
+}
+
+/// A request with the channel its JSON answer goes back on.
+pub type Incoming = (Request, Sender<String>);
+
+/// `$XDG_RUNTIME_DIR/headsup.sock`, or, when that is unset, a private
+/// `headsup-UID` folder (0700) in the temp dir.
+pub fn socket_path() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir.join("headsup.sock"),
+        _ => {
+            // SAFETY: getuid has no preconditions.
+            let uid = unsafe { libc::getuid() };
+            std::env::temp_dir().join(format!("headsup-{uid}")).join("headsup.sock")
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("another headsup watcher is already running (control socket {0}); stop it first, or talk to it with `headsup status`")]
+    AlreadyRunning(PathBuf),
+    #[error("no headsup watcher is running (no control socket at {0})")]
+    NotRunning(PathBuf),
+    #[error("control socket {path}: {message}")]
+    Io { path: PathBuf, message: String },
+}
+
+/// Listens on `path`; requests arrive on the returned receiver. Fails
+/// clearly when another watcher already answers there; a stale socket left
+/// by a crash is replaced.
+pub fn serve(path: &Path) -> Result<(Receiver<Incoming>, SocketGuard), ControlError> {
+    let io = |e: std::io::Error| ControlError::Io { path: path.to_path_buf(), message: e.to_string() };
+    if UnixStream::connect(path).is_ok() {
+        return Err(ControlError::AlreadyRunning(path.to_path_buf()));
+    }
+    if let Some(dir) = path.parent() {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        }
+    }
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path).map_err(io)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("control".into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let tx = tx.clone();
+                std::thread::spawn(move || handle(stream, tx));
+            }
+        })
+        .map_err(io)?;
+    Ok((rx, SocketGuard(path.to_path_buf())))
+}
+
+fn handle(stream: UnixStream, tx: Sender<Incoming>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut line = String::new();
+    let Ok(mut writer) = stream.try_clone() else { return };
+    if BufReader::new(stream).read_line(&mut line).is_err() {
+        return;
+    }
+    let reply = match Request::parse(line.trim()) {
+        Ok(req) => {
+            let (rtx, rrx) = mpsc::channel();
+            if tx.send((req, rtx)).is_err() {
+                return;
+            }
+            rrx.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| r#"{"error":"watcher busy"}"#.into())
+        }
+        Err(e) => serde_json::json!({ "error": e }).to_string(),
+    };
+    let _ = writeln!(writer, "{reply}");
+}
+
+/// Removes the socket file when the watcher ends.
+pub struct SocketGuard(PathBuf);
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Sends one request to the running watcher and returns its JSON answer.
+pub fn request(path: &Path, req: Request) -> Result<String, ControlError> {
+    let mut stream = UnixStream::connect(path).map_err(|_| ControlError::NotRunning(path.to_path_buf()))?;
+    let io = |e: std::io::Error| ControlError::Io { path: path.to_path_buf(), message: e.to_string() };
+    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(io)?;
+    writeln!(stream, "{}", req.to_line()).map_err(io)?;
+    let mut answer = String::new();
+    BufReader::new(stream).read_line(&mut answer).map_err(io)?;
+    Ok(answer.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_requests_parse() {
+        assert_eq!(parse_duration("30m"), Ok(1800.0));
+        assert_eq!(parse_duration("90"), Ok(90.0));
+        assert_eq!(parse_duration("1.5h"), Ok(5400.0));
+        assert!(parse_duration("3 weeks").is_err() && parse_duration("-5m").is_err() && parse_duration("30x").is_err());
+        assert_eq!(Request::parse("snooze 15m"), Ok(Request::Snooze { seconds: 900.0 }));
+        assert_eq!(Request::parse("status"), Ok(Request::Status));
+        assert!(Request::parse("explode").is_err());
+    }
+
+    #[test]
+    fn a_second_server_is_refused_and_requests_round_trip() {
+        let dir = std::env::temp_dir().join(format!("headsup-ctl-{}", std::process::id()));
+        let path = dir.join("sub/headsup.sock");
+        let (rx, guard) = serve(&path).expect("serve");
+        assert!(matches!(serve(&path), Err(ControlError::AlreadyRunning(_))));
+        let mode = std::fs::metadata(&path).expect("socket").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let answer = std::thread::spawn(move || {
+            let (req, reply) = rx.recv().expect("request");
+            assert_eq!(req, Request::Pause);
+            reply.send(r#"{"ok":true}"#.into()).expect("reply");
+        });
+        assert_eq!(request(&path, Request::Pause).expect("answer"), r#"{"ok":true}"#);
+        answer.join().expect("server side");
+        drop(guard);
+        assert!(matches!(request(&path, Request::Status), Err(ControlError::NotRunning(_))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
