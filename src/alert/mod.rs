@@ -72,7 +72,13 @@ impl Alerter {
 
     /// Builds the notice for an alert of `kind` with its reason, adding the
     /// next stretch suggested for it.
-    pub fn notice(&mut self, kind: &'static str, state: &'static str, reason: String, score: Option<f32>) -> Notice {
+    pub fn notice(
+        &mut self,
+        kind: &'static str,
+        state: &'static str,
+        reason: String,
+        score: Option<f32>,
+    ) -> Notice {
         let title = match kind {
             "forward_head" => "Head forward: sit back and lift your head",
             "looking_down" => "You keep looking down",
@@ -99,7 +105,12 @@ fn quiet_now(settings: &AlertsConfig) -> bool {
         .is_some_and(|w| clock::in_window(clock::local_time(SystemTime::now()).minutes_of_day(), w))
 }
 
-fn deliver_loop(rx: Receiver<Msg>, mut settings: AlertsConfig, mut terminal: Box<dyn Write + Send>, fb: Sender<Feedback>) {
+fn deliver_loop(
+    rx: Receiver<Msg>,
+    mut settings: AlertsConfig,
+    mut terminal: Box<dyn Write + Send>,
+    fb: Sender<Feedback>,
+) {
     let mut notifications_work = true;
     for msg in rx {
         let notice = match msg {
@@ -115,12 +126,16 @@ fn deliver_loop(rx: Receiver<Msg>, mut settings: AlertsConfig, mut terminal: Box
         }
         let want_notify = matches!(settings.style, AlertStyle::Notify | AlertStyle::Both);
         let mut to_terminal = matches!(settings.style, AlertStyle::Terminal | AlertStyle::Both);
-        if want_notify && notifications_work {
-            if let Err(e) = desktop_notification(&notice, fb.clone()) {
-                notifications_work = false;
-                let _ = fb.send(Feedback::NoNotificationService(e.clone()));
-                let _ = writeln!(terminal, "headsup: no desktop notification service ({e}); alerts go to this terminal");
-            }
+        if want_notify
+            && notifications_work
+            && let Err(e) = desktop_notification(&notice, fb.clone())
+        {
+            notifications_work = false;
+            let _ = fb.send(Feedback::NoNotificationService(e.clone()));
+            let _ = writeln!(
+                terminal,
+                "headsup: no desktop notification service ({e}); alerts go to this terminal"
+            );
         }
         if want_notify && !notifications_work {
             to_terminal = true;

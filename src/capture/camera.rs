@@ -32,11 +32,21 @@ pub fn list() -> Result<Vec<CameraInfo>, CaptureError> {
             CameraIndex::Index(i) => *i,
             CameraIndex::String(s) => s.parse().unwrap_or(0),
         };
-        let formats = Camera::new(info.index().clone(), RequestedFormat::new::<RgbFormat>(RequestedFormatType::None))
-            .and_then(|mut cam| cam.compatible_camera_formats())
-            .map(|fs| fs.iter().map(|f| format!("{} {}x{}@{}", f.format(), f.width(), f.height(), f.frame_rate())).collect())
-            .unwrap_or_default();
-        out.push(CameraInfo { index, name: info.human_name(), description: info.description().to_string(), formats });
+        let formats =
+            Camera::new(info.index().clone(), RequestedFormat::new::<RgbFormat>(RequestedFormatType::None))
+                .and_then(|mut cam| cam.compatible_camera_formats())
+                .map(|fs| {
+                    fs.iter()
+                        .map(|f| format!("{} {}x{}@{}", f.format(), f.width(), f.height(), f.frame_rate()))
+                        .collect()
+                })
+                .unwrap_or_default();
+        out.push(CameraInfo {
+            index,
+            name: info.human_name(),
+            description: info.description().to_string(),
+            formats,
+        });
     }
     Ok(out)
 }
@@ -60,7 +70,8 @@ impl Webcam {
     fn open(&mut self) -> Result<&mut Camera, CaptureError> {
         if self.camera.is_none() {
             let format = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(self.request));
-            let mut cam = Camera::new(CameraIndex::Index(self.index), format).map_err(|e| self.classify(e.to_string()))?;
+            let mut cam = Camera::new(CameraIndex::Index(self.index), format)
+                .map_err(|e| self.classify(e.to_string()))?;
             cam.open_stream().map_err(|e| self.classify(e.to_string()))?;
             self.name = format!("camera {}: {}", self.index, cam.info().human_name());
             self.camera = Some(cam);
@@ -106,7 +117,9 @@ impl FrameSource for Webcam {
                     self.camera = None;
                     let err = self.classify(msg.clone());
                     return Err(match err {
-                        CaptureError::Camera { name, message } => CaptureError::Disconnected { name, message },
+                        CaptureError::Camera { name, message } => {
+                            CaptureError::Disconnected { name, message }
+                        }
                         other => other,
                     });
                 }
@@ -118,7 +131,8 @@ impl FrameSource for Webcam {
                     decode_jpeg(&jpeg, buf).map_err(CaptureError::BadFrame)?
                 }
                 FrameFormat::YUYV => {
-                    yuyv_to_rgb(&raw, w, h, buf).ok_or_else(|| CaptureError::BadFrame("short YUYV frame".into()))?;
+                    yuyv_to_rgb(&raw, w, h, buf)
+                        .ok_or_else(|| CaptureError::BadFrame("short YUYV frame".into()))?;
                     (w, h)
                 }
                 FrameFormat::RAWRGB => {
@@ -131,7 +145,9 @@ impl FrameSource for Webcam {
                     buf.extend(raw.iter().flat_map(|&g| [g, g, g]));
                     (w, h)
                 }
-                other => return Err(CaptureError::BadFrame(format!("unsupported camera pixel format {other}"))),
+                other => {
+                    return Err(CaptureError::BadFrame(format!("unsupported camera pixel format {other}")));
+                }
             };
             if buf.len() != w as usize * h as usize * 3 {
                 return Err(CaptureError::BadFrame(format!("frame of {} bytes for {w}x{h}", buf.len())));

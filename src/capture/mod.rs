@@ -8,8 +8,8 @@ pub mod camera;
 mod image_file;
 pub mod replay;
 
-pub use image_file::{ImageError, MAX_SIDE, collect_images, load_rgb};
 use image_file::decode_jpeg;
+pub use image_file::{ImageError, MAX_SIDE, collect_images, load_rgb};
 
 /// A borrowed RGB8 frame, rows packed, `width * height * 3` bytes.
 #[derive(Clone, Copy, Debug)]
@@ -22,8 +22,11 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// Wraps an RGB8 buffer; `None` when its length does not match the size.
     pub fn new(width: u32, height: u32, data: &'a [u8]) -> Option<Self> {
-        (width > 0 && height > 0 && data.len() == width as usize * height as usize * 3)
-            .then_some(Self { width, height, data })
+        (width > 0 && height > 0 && data.len() == width as usize * height as usize * 3).then_some(Self {
+            width,
+            height,
+            data,
+        })
     }
 
     /// Mean brightness (Rec. 601 luma, 0-255) over a sparse grid of pixels:
@@ -66,7 +69,9 @@ pub enum CaptureError {
     BadFrame(String),
     #[error("replay source {path} vanished")]
     Vanished { path: String },
-    #[error("reading video files needs ffmpeg, which is not installed (e.g. `apt-get install ffmpeg`); or replay a folder of images")]
+    #[error(
+        "reading video files needs ffmpeg, which is not installed (e.g. `apt-get install ffmpeg`); or replay a folder of images"
+    )]
     FfmpegMissing,
     #[error("video {path}: {message}")]
     Video { path: String, message: String },
@@ -80,7 +85,10 @@ impl CaptureError {
 
     /// The device may come back (unplugged, busy): retry with backoff.
     pub fn is_transient(&self) -> bool {
-        matches!(self, CaptureError::Busy { .. } | CaptureError::Disconnected { .. } | CaptureError::NoCamera { .. })
+        matches!(
+            self,
+            CaptureError::Busy { .. } | CaptureError::Disconnected { .. } | CaptureError::NoCamera { .. }
+        )
     }
 }
 

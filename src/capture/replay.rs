@@ -21,10 +21,8 @@ pub struct ImageSequence {
 
 impl ImageSequence {
     pub fn open(path: &Path, fps: f64) -> Result<Self, CaptureError> {
-        let files = collect_images(path).map_err(|e| CaptureError::Video {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let files = collect_images(path)
+            .map_err(|e| CaptureError::Video { path: path.display().to_string(), message: e.to_string() })?;
         Ok(Self::from_files(format!("replay {}", path.display()), Some(path.to_path_buf()), files, fps))
     }
 
@@ -54,9 +52,9 @@ impl FrameSource for ImageSequence {
         match load_rgb(file, buf) {
             Ok((width, height)) => Ok(Some(FrameMeta { width, height, t })),
             // The whole folder is gone (unmounted, deleted): the source vanished.
-            Err(_) if self.dir.as_ref().is_some_and(|d| !d.is_dir()) => {
-                Err(CaptureError::Vanished { path: self.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default() })
-            }
+            Err(_) if self.dir.as_ref().is_some_and(|d| !d.is_dir()) => Err(CaptureError::Vanished {
+                path: self.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
+            }),
             Err(e) => Err(CaptureError::BadFrame(e.to_string())),
         }
     }
@@ -83,10 +81,25 @@ impl VideoFile {
         let p = path.display().to_string();
         let verr = |message: String| CaptureError::Video { path: p.clone(), message };
         let probe = Command::new("ffprobe")
-            .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0"])
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=width,height",
+                "-of",
+                "csv=p=0",
+            ])
             .arg(path)
             .output()
-            .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { CaptureError::FfmpegMissing } else { verr(e.to_string()) })?;
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    CaptureError::FfmpegMissing
+                } else {
+                    verr(e.to_string())
+                }
+            })?;
         let text = String::from_utf8_lossy(&probe.stdout);
         let mut dims = text.trim().split(',').map(|v| v.trim().parse::<u32>());
         let (Some(Ok(width)), Some(Ok(height))) = (dims.next(), dims.next()) else {
@@ -100,7 +113,13 @@ impl VideoFile {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { CaptureError::FfmpegMissing } else { verr(e.to_string()) })?;
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    CaptureError::FfmpegMissing
+                } else {
+                    verr(e.to_string())
+                }
+            })?;
         let stdout = child.stdout.take().ok_or_else(|| verr("no ffmpeg output".into()))?;
         Ok(Self { name: format!("replay {p}"), path: p, width, height, fps, child, stdout, n: 0 })
     }

@@ -80,7 +80,8 @@ impl Default for WatchArgs {
 }
 
 fn parse_scheduled(s: &str) -> Result<Scheduled, String> {
-    let (t, req) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected T=REQUEST, e.g. 120=snooze:30m"))?;
+    let (t, req) =
+        s.split_once('=').ok_or_else(|| format!("{s:?}: expected T=REQUEST, e.g. 120=snooze:30m"))?;
     let t: f64 = t.trim().parse().map_err(|_| format!("{s:?}: {t:?} is not a time in seconds"))?;
     let request = Request::parse(&req.replace(':', " "))?;
     Ok(Scheduled { t, request })
@@ -137,7 +138,8 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         None => None,
         Some(p) if p == Path::new("-") => Some(Box::new(std::io::stdout())),
         Some(p) => Some(Box::new(
-            std::fs::File::create(p).with_context(|| format!("cannot write the events log {}", p.display()))?,
+            std::fs::File::create(p)
+                .with_context(|| format!("cannot write the events log {}", p.display()))?,
         )),
     };
     let status: Option<Box<dyn Write + Send>> = if events_to_stdout {
@@ -217,7 +219,13 @@ fn no_calibration(
 }
 
 /// Calibrates from the live camera: a countdown, then `seconds` of frames.
-pub fn calibrate_camera(name: &str, index: u32, seconds: f64, pose: &PoseArgs, cfg: &Config) -> anyhow::Result<()> {
+pub fn calibrate_camera(
+    name: &str,
+    index: u32,
+    seconds: f64,
+    pose: &PoseArgs,
+    cfg: &Config,
+) -> anyhow::Result<()> {
     let mut est = PoseEstimator::new(&pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
     let mut cam = camera::Webcam::new(index, cfg.camera.width, cfg.camera.height, 15);
     let mut buf = Vec::new();
@@ -257,14 +265,18 @@ pub fn calibrate_camera(name: &str, index: u32, seconds: f64, pose: &PoseArgs, c
 /// `headsup snooze|pause|resume|status`.
 pub fn control(req: Request) -> anyhow::Result<ExitCode> {
     let answer = control::request(&control::socket_path(), req)?;
-    let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer.clone()));
+    let v: serde_json::Value =
+        serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer.clone()));
     if let Some(e) = v.get("error") {
         anyhow::bail!("the watcher refused: {e}");
     }
     match req {
         Request::Status => println!("{}", serde_json::to_string_pretty(&v).unwrap_or(answer)),
         _ => {
-            let left = v["snooze_left_s"].as_f64().map(|s| format!(" ({:.0} min left)", s / 60.0)).unwrap_or_default();
+            let left = v["snooze_left_s"]
+                .as_f64()
+                .map(|s| format!(" ({:.0} min left)", s / 60.0))
+                .unwrap_or_default();
             println!("headsup is {}{left}", v["mode"].as_str().unwrap_or("?"));
         }
     }

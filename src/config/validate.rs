@@ -136,7 +136,12 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
         ));
     }
     if !["error", "warn", "info", "debug", "trace"].contains(&c.log.level.as_str()) {
-        return Err(invalid("log", "level", format!("{:?}", c.log.level), "expected error, warn, info, debug or trace"));
+        return Err(invalid(
+            "log",
+            "level",
+            format!("{:?}", c.log.level),
+            "expected error, warn, info, debug or trace",
+        ));
     }
     if !c.alerts.quiet_hours.is_empty() && parse_quiet_hours(&c.alerts.quiet_hours).is_none() {
         return Err(invalid(

@@ -53,6 +53,11 @@ impl PostureEngine {
         self.tracker.reset_setup_check();
     }
 
+    /// Watching was paused or snoozed: ongoing stretches start over.
+    pub fn interrupt(&mut self) {
+        self.tracker.interrupt();
+    }
+
     /// A still image: judged on its own, the engine's history untouched.
     pub fn assess_still(&self, t: f64, result: &PoseResult, luma: f32) -> Assessment {
         still(&judge(result, luma, self.baseline.as_ref(), &self.config), &self.config, t)

@@ -279,6 +279,15 @@ impl Tracker {
         self.cfg = Settings::from(config);
     }
 
+    /// Watching stopped for a while (pause, snooze): a forward-head stretch
+    /// must build up again from the next frame before it alerts.
+    pub fn interrupt(&mut self) {
+        self.forward_since = None;
+        self.finding_since = [None; 3];
+        self.pending = None;
+        self.last_t = None;
+    }
+
     pub fn reset_setup_check(&mut self) {
         self.setup_off_since = None;
         self.setup_flagged = false;

@@ -79,7 +79,9 @@ pub fn socket_path() -> PathBuf {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
-    #[error("another headsup watcher is already running (control socket {0}); stop it first, or talk to it with `headsup status`")]
+    #[error(
+        "another headsup watcher is already running (control socket {0}); stop it first, or talk to it with `headsup status`"
+    )]
     AlreadyRunning(PathBuf),
     #[error("no headsup watcher is running (no control socket at {0})")]
     NotRunning(PathBuf),
@@ -95,11 +97,11 @@ pub fn serve(path: &Path) -> Result<(Receiver<Incoming>, SocketGuard), ControlEr
     if UnixStream::connect(path).is_ok() {
         return Err(ControlError::AlreadyRunning(path.to_path_buf()));
     }
-    if let Some(dir) = path.parent() {
-        if !dir.exists() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
-        }
+    if let Some(dir) = path.parent()
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
     }
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path).map_err(io)?;
@@ -166,7 +168,11 @@ mod tests {
         assert_eq!(parse_duration("30m"), Ok(1800.0));
         assert_eq!(parse_duration("90"), Ok(90.0));
         assert_eq!(parse_duration("1.5h"), Ok(5400.0));
-        assert!(parse_duration("3 weeks").is_err() && parse_duration("-5m").is_err() && parse_duration("30x").is_err());
+        assert!(
+            parse_duration("3 weeks").is_err()
+                && parse_duration("-5m").is_err()
+                && parse_duration("30x").is_err()
+        );
         assert_eq!(Request::parse("snooze 15m"), Ok(Request::Snooze { seconds: 900.0 }));
         assert_eq!(Request::parse("status"), Ok(Request::Status));
         assert!(Request::parse("explode").is_err());

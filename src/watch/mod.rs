@@ -20,7 +20,7 @@ pub mod events;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -168,7 +168,7 @@ impl Threaded {
             .name("capture".into())
             .spawn(move || capture_loop(spec, realtime_replay, sh, name_tx))
             .map_err(|e| CaptureError::Camera { name: "capture thread".into(), message: e.to_string() })?;
-        let name = name_rx.recv().unwrap_or_else(|_| Err(CaptureError::NoCamera { index: 0 }))?;
+        let name = name_rx.recv().unwrap_or(Err(CaptureError::NoCamera { index: 0 }))?;
         Ok((Self { shared, thread: Some(thread) }, name))
     }
 
@@ -212,7 +212,9 @@ impl Drop for Threaded {
 
 fn open_source(spec: &SourceSpec) -> Result<Box<dyn FrameSource>, CaptureError> {
     match spec {
-        SourceSpec::Camera { index, width, height, fps } => Ok(Box::new(Webcam::new(*index, *width, *height, *fps))),
+        SourceSpec::Camera { index, width, height, fps } => {
+            Ok(Box::new(Webcam::new(*index, *width, *height, *fps)))
+        }
         SourceSpec::Replay { path, fps } => replay::open(path, *fps),
     }
 }
@@ -397,11 +399,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         // Requests: from the socket, from a notification's action, and scheduled ones.
         let mut pending: Vec<(Request, Option<std::sync::mpsc::Sender<String>>)> = Vec::new();
         if let Some(rx) = &requests {
-            loop {
-                match rx.try_recv() {
-                    Ok((req, reply)) => pending.push((req, Some(reply))),
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                }
+            while let Ok((req, reply)) = rx.try_recv() {
+                pending.push((req, Some(reply)));
             }
         }
         while let Ok(fb) = feedback.try_recv() {
@@ -417,7 +416,12 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             pending.push((s.request, None));
         }
         for (req, reply) in pending {
-            let answer = apply_request(req, &mut mode, t, &mut events, last.as_ref(), &summary, fps, &source_name);
+            let was = mode;
+            let answer =
+                apply_request(req, &mut mode, t, &mut events, last.as_ref(), &summary, fps, &source_name);
+            if was != Mode::Watching && mode == Mode::Watching {
+                engine.interrupt();
+            }
             if let Some(reply) = reply {
                 let _ = reply.send(answer);
             }
@@ -426,6 +430,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             && t >= until
         {
             mode = Mode::Watching;
+            engine.interrupt();
             events.emit(t, "resume", json!({ "reason": "snooze ended" }));
         }
         if let Some(th) = &threaded {
@@ -616,7 +621,13 @@ fn round1(v: f32) -> f64 {
 }
 
 /// Turns an assessment's events into log lines and alerts.
-fn report(a: &Assessment, events: &mut EventLog, alerter: &mut Alerter, summary: &mut Summary, away: &mut bool) {
+fn report(
+    a: &Assessment,
+    events: &mut EventLog,
+    alerter: &mut Alerter,
+    summary: &mut Summary,
+    away: &mut bool,
+) {
     let t = a.t;
     if a.events.contains(Events::STATE) {
         events.emit(t, "state", json!({ "state": a.state.name(), "score": a.score.map(round1), "reason": a.reason().to_string() }));
@@ -630,7 +641,11 @@ fn report(a: &Assessment, events: &mut EventLog, alerter: &mut Alerter, summary:
         events.emit(t, "back", json!({}));
     }
     if a.events.contains(Events::RECALIBRATE) {
-        events.emit(t, "recalibrate", json!({ "reason": crate::posture::Unassessable::SetupChanged.reason() }));
+        events.emit(
+            t,
+            "recalibrate",
+            json!({ "reason": crate::posture::Unassessable::SetupChanged.reason() }),
+        );
     }
     if let Some(kind) = a.alert {
         summary.alerts += 1;
@@ -641,7 +656,11 @@ fn report(a: &Assessment, events: &mut EventLog, alerter: &mut Alerter, summary:
             .named()
             .iter()
             .map(|(k, v)| {
-                let v = if v.is_finite() { json!((f64::from(*v) * 1e4).round() / 1e4) } else { serde_json::Value::Null };
+                let v = if v.is_finite() {
+                    json!((f64::from(*v) * 1e4).round() / 1e4)
+                } else {
+                    serde_json::Value::Null
+                };
                 (k.to_string(), v)
             })
             .collect();
@@ -655,7 +674,8 @@ fn report(a: &Assessment, events: &mut EventLog, alerter: &mut Alerter, summary:
     }
     if a.events.contains(Events::BREAK) {
         events.emit(t, "break", json!({ "reason": "sitting for a while: time for a short break" }));
-        let notice = alerter.notice("break", a.state.name(), "You have been sitting for a while".into(), a.score);
+        let notice =
+            alerter.notice("break", a.state.name(), "You have been sitting for a while".into(), a.score);
         alerter.send(notice);
     }
 }

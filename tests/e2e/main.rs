@@ -12,3 +12,4 @@ mod models;
 mod posture;
 mod runtimes;
 mod sequence;
+mod watch;

@@ -1,0 +1,344 @@
+//! The watcher end to end through the real binary: replays of the shared
+//! sequences through `watch --source`, alerts checked in the `--events` log
+//! and through a real `on_alert` command, snooze and pause on the replay
+//! clock, and each failure the user can meet.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+struct Env {
+    home: PathBuf,
+}
+
+impl Env {
+    fn new(name: &str) -> Self {
+        let home = std::env::temp_dir().join(format!("headsup-watch-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        for d in ["config/headsup", "data", "run"] {
+            std::fs::create_dir_all(home.join(d)).expect("temp dirs");
+        }
+        Self { home }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_headsup"));
+        c.args(args)
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("XDG_DATA_HOME", self.home.join("data"))
+            .env("XDG_RUNTIME_DIR", self.home.join("run"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run headsup")
+    }
+
+    /// Settings with alerts to the terminal and an `on_alert` command that
+    /// appends what it receives to `alerts.txt`.
+    fn write_config(&self, extra: &str) -> PathBuf {
+        let log = self.home.join("alerts.txt");
+        let cfg = format!(
+            "[alerts]\nstyle = \"terminal\"\non_alert = 'echo \"$HEADSUP_STATE|$HEADSUP_KIND|$HEADSUP_SCORE|$HEADSUP_REASON\" >> {}'\n{extra}",
+            log.display()
+        );
+        let path = self.home.join("config/headsup/config.toml");
+        std::fs::write(&path, cfg).expect("config");
+        path
+    }
+
+    fn events(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.home.join("events.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).expect("event json")).collect()
+    }
+
+    fn on_alert_lines(&self) -> Vec<String> {
+        // The command runs on its own thread: give it a moment.
+        let path = self.home.join("alerts.txt");
+        for _ in 0..50 {
+            if path.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::fs::read_to_string(path).unwrap_or_default().lines().map(String::from).collect()
+    }
+}
+
+/// A replay folder of `repeat` passes over the frames of `case` (symlinks).
+fn replay_dir(env: &Env, name: &str, cases: &[&str], repeat: usize) -> PathBuf {
+    let dir = env.home.join(name);
+    std::fs::create_dir_all(&dir).expect("replay dir");
+    let src = testdata().join("unlicensed/front_neck_grades");
+    let mut frames: Vec<PathBuf> = std::fs::read_dir(&src)
+        .expect("grades")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            cases.iter().any(|c| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(c)))
+        })
+        .collect();
+    frames.sort();
+    let mut n = 0;
+    for _ in 0..repeat {
+        for f in &frames {
+            let link = dir.join(format!("{n:05}.jpg"));
+            std::os::unix::fs::symlink(f, &link).expect("symlink");
+            n += 1;
+        }
+    }
+    dir
+}
+
+fn case4() -> Vec<String> {
+    let dir = testdata().join("unlicensed/front_neck_grades");
+    let mut v: Vec<String> = (0..6)
+        .map(|i| dir.join(format!("case4_IMG_0877_{}.jpg", 100 + 4 * i)).display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn watch_args<'a>(source: &'a str, events: &'a str, extra: &[&'a str], cal: &'a [String]) -> Vec<&'a str> {
+    let mut args = vec![
+        "watch",
+        "--headless",
+        "--runtime",
+        "rten",
+        "--model",
+        "lite",
+        "--source",
+        source,
+        "--events",
+        events,
+    ];
+    args.extend_from_slice(extra);
+    args.push("--calibrate");
+    args.extend(cal.iter().map(String::as_str));
+    args
+}
+
+fn ok(out: &Output) {
+    assert!(out.status.success(), "headsup failed:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn forward_head_replay_alerts_through_the_events_log_and_on_alert() {
+    let _guard = serial();
+    let env = Env::new("alert");
+    env.write_config("");
+    // 2 minutes of forward head at 2 fps (6 case1 frames, 40 passes).
+    let dir = replay_dir(&env, "bad", &["case1"], 40);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let out = env.run(&watch_args(&dir.display().to_string(), &events, &[], &cal));
+    ok(&out);
+    let ev = env.events();
+    let alerts: Vec<&Value> = ev.iter().filter(|e| e["event"] == "alert").collect();
+    assert_eq!(alerts.len(), 1, "one alert in 2 minutes (re-alert after 5): {ev:?}");
+    let a = alerts[0];
+    // The forward stretch starts at t=0; the default alert_after_s is 60.
+    assert!((60.0..62.0).contains(&a["t"].as_f64().expect("t")), "{a}");
+    assert_eq!(a["kind"], "forward_head");
+    assert!(a["reason"].as_str().expect("reason").starts_with("head forward for 1 min"), "{a}");
+    assert!(a["score"].as_f64().expect("score") < 50.0);
+    assert!(a["signals"]["ear_shoulder_gap"].is_number());
+    assert!(a["time"].as_str().expect("time").ends_with('Z'));
+    let states: Vec<&str> =
+        ev.iter().filter(|e| e["event"] == "state").map(|e| e["state"].as_str().expect("state")).collect();
+    assert_eq!(states.last(), Some(&"forward_head"));
+    // The on_alert command received the same alert.
+    let lines = env.on_alert_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let fields: Vec<&str> = lines[0].splitn(4, '|').collect();
+    assert_eq!(&fields[..2], ["forward_head", "forward_head"]);
+    assert!(
+        fields[2].parse::<f64>().expect("score") < 50.0 && fields[3].starts_with("head forward"),
+        "{lines:?}"
+    );
+    // The terminal got the alert with a stretch suggestion.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Head forward") && err.contains("Try: "), "{err}");
+}
+
+#[test]
+fn upright_replay_never_alerts() {
+    let _guard = serial();
+    let env = Env::new("upright");
+    env.write_config("");
+    let dir = replay_dir(&env, "good", &["case4", "case5", "case6"], 12);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    ok(&env.run(&watch_args(&dir.display().to_string(), &events, &[], &cal)));
+    let ev = env.events();
+    assert!(ev.iter().all(|e| e["event"] != "alert"), "{ev:?}");
+    assert!(env.on_alert_lines().is_empty());
+}
+
+#[test]
+fn snooze_during_a_bad_stretch_suppresses_the_alert_and_resume_restores_it() {
+    let _guard = serial();
+    let env = Env::new("snooze");
+    env.write_config("");
+    // 4 minutes of forward head; snoozed for 2 minutes from t=30.
+    let dir = replay_dir(&env, "bad", &["case1"], 80);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    ok(&env.run(&watch_args(&dir.display().to_string(), &events, &["--at", "30=snooze:2m"], &cal)));
+    let ev = env.events();
+    let names: Vec<(&str, f64)> = ev
+        .iter()
+        .filter(|e| e["event"] != "state")
+        .map(|e| (e["event"].as_str().expect("event"), e["t"].as_f64().expect("t")))
+        .collect();
+    // No alert at 60 s (snoozed); resumed at 150 s; forward head rebuilds
+    // and alerts 60 s after it is seen again.
+    assert_eq!(names.iter().map(|n| n.0).collect::<Vec<_>>(), ["snooze", "resume", "alert"], "{names:?}");
+    assert_eq!(names[0].1, 30.0);
+    assert_eq!(names[1].1, 150.0);
+    assert!(names[2].1 >= 150.0 + 60.0 && names[2].1 < 150.0 + 75.0, "{names:?}");
+    assert_eq!(env.on_alert_lines().len(), 1);
+}
+
+#[test]
+fn pause_and_resume_on_the_replay_clock() {
+    let _guard = serial();
+    let env = Env::new("pause");
+    env.write_config("");
+    // 3 minutes of forward head, paused from 20 s to 100 s.
+    let dir = replay_dir(&env, "bad", &["case1"], 60);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    ok(&env.run(&watch_args(
+        &dir.display().to_string(),
+        &events,
+        &["--at", "20=pause", "--at", "100=resume"],
+        &cal,
+    )));
+    let ev = env.events();
+    let kinds: Vec<&str> =
+        ev.iter().filter(|e| e["event"] != "state").map(|e| e["event"].as_str().expect("e")).collect();
+    assert_eq!(kinds, ["pause", "resume", "alert"], "{ev:?}");
+}
+
+#[test]
+fn a_corrupt_frame_in_the_middle_is_skipped_and_counted() {
+    let _guard = serial();
+    let env = Env::new("corrupt");
+    env.write_config("");
+    let dir = replay_dir(&env, "seq", &["case4"], 3);
+    // Frame 00007 becomes a truncated JPEG.
+    let link = dir.join("00007.jpg");
+    let bytes = std::fs::read(&link).expect("frame");
+    std::fs::remove_file(&link).expect("unlink");
+    std::fs::write(&link, &bytes[..bytes.len() / 2]).expect("truncate");
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let out = env.run(&watch_args(&dir.display().to_string(), &events, &[], &cal));
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("17 frames read") && err.contains("1 unreadable skipped"), "{err}");
+}
+
+#[test]
+fn no_camera_is_a_clear_error() {
+    let env = Env::new("nocam");
+    env.write_config("[camera]\nindex = 63\n");
+    // A profile exists, so the watcher goes for the camera.
+    let mut args = vec!["calibrate", "--runtime", "rten", "--model", "lite", "--source"];
+    let cal = case4();
+    args.extend(cal.iter().map(String::as_str));
+    ok(&env.run(&args));
+    let out = env.run(&["watch", "--headless", "--runtime", "rten", "--model", "lite"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no camera found at index 63"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn without_calibration_and_terminal_it_says_how_and_fails() {
+    let env = Env::new("uncal");
+    let out = env.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not calibrated yet") && err.contains("headsup calibrate"), "{err}");
+    assert!(err.contains("never leave"), "first start states the privacy promise: {err}");
+}
+
+/// Waits until the control socket answers `status`.
+fn wait_for_watcher(env: &Env, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if env.run(&["status"]).status.success() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("watcher exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("watcher did not start");
+}
+
+#[test]
+fn second_watcher_vanishing_source_and_control_commands() {
+    let _guard = serial();
+    let env = Env::new("live");
+    env.write_config("");
+    // A real copy (not links) so the folder can vanish mid-run.
+    let links = replay_dir(&env, "links", &["case4"], 20);
+    let dir = env.home.join("frames");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for e in std::fs::read_dir(&links).expect("links").flatten() {
+        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    }
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let source = dir.display().to_string();
+    let mut first = env
+        .cmd(&watch_args(&source, &events, &["--realtime", "--fps", "4"], &cal))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("first watcher");
+    wait_for_watcher(&env, &mut first);
+    // A second watcher is refused clearly.
+    let events2 = env.home.join("events2.jsonl").display().to_string();
+    let out = env.run(&watch_args(&source, &events2, &["--realtime"], &cal));
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already running"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Control commands reach it.
+    let out = env.run(&["snooze", "10m"]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("snoozed"));
+    ok(&env.run(&["resume"]));
+    let status = env.run(&["status"]);
+    ok(&status);
+    let v: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    assert_eq!(v["mode"], "watching");
+    // The source vanishes mid-run: reported and the watcher stops with an error.
+    std::fs::remove_dir_all(&dir).expect("remove source");
+    let out = first.wait_with_output().expect("first watcher ends");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("vanished"), "{err}");
+    let ev = env.events();
+    let kinds: Vec<&str> = ev.iter().map(|e| e["event"].as_str().expect("event")).collect();
+    assert!(
+        kinds.contains(&"snooze") && kinds.contains(&"resume") && kinds.contains(&"camera_lost"),
+        "{kinds:?}"
+    );
+    // The socket is gone with it.
+    assert!(!env.run(&["status"]).status.success());
+    assert!(!Path::new(&env.home.join("run/headsup.sock")).exists());
+}
