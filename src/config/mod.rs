@@ -183,11 +183,21 @@ pub struct CameraConfig {
     pub height: u32,
     pub fps_good: f32,
     pub fps_drifting: f32,
+    pub pause_on_lock: bool,
+    pub pause_on_battery: bool,
 }
 
 impl Default for CameraConfig {
     fn default() -> Self {
-        Self { index: 0, width: 640, height: 480, fps_good: 2.0, fps_drifting: 5.0 }
+        Self {
+            index: 0,
+            width: 640,
+            height: 480,
+            fps_good: 2.0,
+            fps_drifting: 5.0,
+            pause_on_lock: true,
+            pause_on_battery: false,
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod control;
 pub mod events;
+pub mod power;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -96,12 +97,14 @@ pub struct Summary {
     pub duration_s: f64,
 }
 
-/// Watching, paused by the user, or snoozed until a time on the source clock.
+/// Watching, paused by the user, snoozed until a time on the source clock,
+/// or paused by the desktop (screen locked, on battery).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     Watching,
     Paused,
     Snoozed { until: f64 },
+    AutoPaused { reason: &'static str },
 }
 
 /// What the capture side hands over.
@@ -387,6 +390,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     let mut last: Option<Assessment> = None;
     let mut away = false;
     let mut last_config_poll = Instant::now();
+    let mut last_power_check = Instant::now();
     let mut cpu_mark = (Instant::now(), cpu_seconds().unwrap_or(0.0));
     let mut cpu_percent = 0.0f64;
     let mut fps_mark = (Instant::now(), 0u64);
@@ -441,6 +445,31 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 _ => f64::from(engine.config().camera.fps_drifting),
             };
             th.shared.interval_ms.store((1000.0 / rate) as u64, Ordering::Relaxed);
+        }
+
+        // The desktop's own reasons to pause (live camera only).
+        if matches!(opts.source, SourceSpec::Camera { .. }) && last_power_check.elapsed() >= Duration::from_secs(5) {
+            last_power_check = Instant::now();
+            let cam = &engine.config().camera;
+            let reason = if cam.pause_on_lock && power::screen_locked() {
+                Some("screen locked")
+            } else if cam.pause_on_battery && power::on_battery() {
+                Some("on battery")
+            } else {
+                None
+            };
+            match (mode, reason) {
+                (Mode::Watching, Some(reason)) => {
+                    mode = Mode::AutoPaused { reason };
+                    events.emit(t, "pause", json!({ "reason": reason }));
+                }
+                (Mode::AutoPaused { reason }, None) => {
+                    mode = Mode::Watching;
+                    engine.interrupt();
+                    events.emit(t, "resume", json!({ "reason": format!("no longer {reason}") }));
+                }
+                _ => {}
+            }
         }
 
         // Settings edited on disk take effect within a second.
@@ -599,6 +628,7 @@ fn apply_request(
         Mode::Watching => ("watching", None),
         Mode::Paused => ("paused", None),
         Mode::Snoozed { until } => ("snoozed", Some(until - t)),
+        Mode::AutoPaused { .. } => ("paused", None),
     };
     json!({
         "ok": true,
