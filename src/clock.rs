@@ -138,3 +138,75 @@ mod local_tests {
         assert_eq!((local_secs - utc_secs - l.utc_offset).rem_euclid(86_400), 0);
     }
 }
+
+/// The local date of a unix time as `YYYY-MM-DD`.
+pub fn local_date_string(unix: f64) -> String {
+    let l = local_time(UNIX_EPOCH + Duration::from_secs_f64(unix.max(0.0)));
+    format!("{:04}-{:02}-{:02}", l.year, l.month, l.day)
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    ((1970..=9999).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+/// Unix seconds of local midnight at the start of the given day (the C
+/// library's `mktime`, so daylight-saving changes are honoured); days past
+/// the month's end roll over as `mktime` does.
+#[cfg(unix)]
+pub fn local_midnight(year: i32, month: u32, day: u32) -> f64 {
+    // SAFETY: a zeroed tm is valid; mktime reads and normalises it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month as i32 - 1;
+    tm.tm_mday = day as i32;
+    tm.tm_isdst = -1;
+    (unsafe { libc::mktime(&mut tm) }) as f64
+}
+
+#[cfg(not(unix))]
+pub fn local_midnight(year: i32, month: u32, day: u32) -> f64 {
+    // Days since 1970 by the inverse of civil_from_days, UTC.
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    ((era * 146_097 + doe - 719_468) * 86_400) as f64
+}
+
+/// The local date `days` after the given one.
+pub fn add_days((y, m, d): (i32, u32, u32), days: i64) -> (i32, u32, u32) {
+    // Noon avoids daylight-saving edges.
+    let noon = local_midnight(y, m, d) + 12.0 * 3600.0 + days as f64 * 86_400.0;
+    let l = local_time(UNIX_EPOCH + Duration::from_secs_f64(noon.max(0.0)));
+    (l.year, l.month, l.day)
+}
+
+/// Today's local date.
+pub fn today() -> (i32, u32, u32) {
+    let l = local_time(SystemTime::now());
+    (l.year, l.month, l.day)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_roll_and_round_trip() {
+        assert_eq!(parse_date("2026-11-25"), Some((2026, 11, 25)));
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(add_days((2026, 11, 30), 1), (2026, 12, 1));
+        assert_eq!(add_days((2026, 1, 1), -1), (2025, 12, 31));
+        let m = local_midnight(2026, 11, 25);
+        assert_eq!(local_date_string(m), "2026-11-25");
+        assert_eq!(local_date_string(m - 1.0), "2026-11-24");
+    }
+}

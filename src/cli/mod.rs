@@ -3,6 +3,7 @@
 
 mod analyze;
 mod calibrate;
+mod history;
 mod settings;
 mod watch;
 
@@ -64,6 +65,13 @@ enum Command {
     Autostart {
         #[arg(value_parser = ["on", "off"])]
         state: String,
+    },
+    /// Your posture log: a day, the week or a range, as text, JSON or CSV, with a chart.
+    Report(history::ReportArgs),
+    /// The journal file: path, export, import, prune.
+    Journal {
+        #[command(subcommand)]
+        action: history::JournalAction,
     },
     /// Delete every calibration profile and all posture history.
     Forget {
@@ -135,6 +143,8 @@ pub fn main() -> ExitCode {
         Some(Command::Cameras) => watch::cameras(),
         Some(Command::Autostart { state }) => watch::autostart(state == "on"),
         Some(Command::Forget { yes }) => watch::forget(yes),
+        Some(Command::Report(args)) => history::report(&args),
+        Some(Command::Journal { action }) => history::journal(action, config),
         // The default: watch with the embedded defaults.
         None => watch::run(&watch::WatchArgs::default(), config),
     };

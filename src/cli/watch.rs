@@ -56,6 +56,9 @@ pub struct WatchArgs {
     /// Run without the control socket (no snooze/pause/status from other terminals).
     #[arg(long)]
     no_control: bool,
+    /// Do not record this run in the posture journal.
+    #[arg(long)]
+    no_journal: bool,
     #[command(flatten)]
     pose: PoseArgs,
 }
@@ -74,6 +77,7 @@ impl Default for WatchArgs {
             camera: None,
             at: Vec::new(),
             no_control: false,
+            no_journal: false,
             pose: PoseArgs::default(),
         }
     }
@@ -177,7 +181,22 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         schedule: args.at.clone(),
         socket: (!args.no_control).then(control::socket_path),
         stop,
+        journal: (!args.no_journal).then(headsup::journal::default_path),
     };
+    if let Some(path) = &opts.journal
+        && path.exists()
+    {
+        // Retention: old minutes fold into daily summaries.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let pruned = headsup::journal::Journal::open(path)
+            .and_then(|mut j| j.prune(opts.config.journal.keep_minutes_days, now));
+        if let Err(e) = pruned {
+            eprintln!("headsup: {e}");
+        }
+    }
     let summary = headsup::watch::run(opts)?;
     eprintln!(
         "headsup: {} frames read, {} judged, {} dropped, {} unreadable skipped, {} alerts, {:.0} s",

@@ -32,6 +32,21 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub pose: PoseConfig,
     pub log: LogConfig,
+    pub journal: JournalConfig,
+}
+
+/// The posture journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Days of per-minute history kept; older minutes fold into daily summaries (kept forever).
+    pub keep_minutes_days: u32,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        Self { keep_minutes_days: 365 }
+    }
 }
 
 /// Diagnostics on stderr.

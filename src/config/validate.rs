@@ -56,7 +56,8 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
     let k = &c.checks;
     let cam = &c.camera;
     // (section, key, value, min, max)
-    let ranges: [(&str, &str, f64, f64, f64); 35] = [
+    let ranges: [(&str, &str, f64, f64, f64); 36] = [
+        ("journal", "keep_minutes_days", c.journal.keep_minutes_days.into(), 1.0, 36500.0),
         ("posture", "good_above", p.good_above.into(), 1.0, 100.0),
         ("posture", "forward_below", p.forward_below.into(), 0.0, 99.0),
         ("posture", "hysteresis", p.hysteresis.into(), 0.0, 30.0),

@@ -17,6 +17,7 @@
 pub mod control;
 pub mod events;
 pub mod power;
+mod record;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -72,6 +73,8 @@ pub struct WatchOptions {
     pub socket: Option<PathBuf>,
     /// Set by Ctrl-C / SIGTERM: finish cleanly.
     pub stop: Arc<AtomicBool>,
+    /// The journal file; `None` journals nothing (`--no-journal`).
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,8 @@ pub enum WatchError {
     Capture(#[from] CaptureError),
     #[error(transparent)]
     Control(#[from] control::ControlError),
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
 }
 
 /// Counts for the closing line and the tests.
@@ -367,7 +372,27 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     let mut engine = PostureEngine::new(opts.config.clone(), opts.baseline.clone());
     let (mut alerter, feedback) = Alerter::spawn(opts.config.alerts.clone(), opts.alert_terminal);
     let mut config_watch = ConfigWatcher::new(&opts.config_path);
-    let mut events = EventLog::new(opts.events.take(), SystemTime::now());
+    let started = SystemTime::now();
+    let mut events = EventLog::new(opts.events.take(), started);
+    let (journal_warn_tx, journal_warn) = std::sync::mpsc::channel();
+    let mut recorder =
+        match opts.journal.as_ref().map(|p| crate::journal::JournalWriter::spawn(p, journal_warn_tx)) {
+            Some(Err(e)) => {
+                // No journal (read-only or full disk, a foreign file): say so, keep watching.
+                eprintln!("headsup: {e}; journal paused, watching goes on");
+                None
+            }
+            Some(Ok(writer)) => {
+                let t0 =
+                    started.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+                let mut r = record::Recorder::new(writer, t0, opts.config.timing.break_reset_min);
+                if let Some(b) = &opts.baseline {
+                    r.calibration(0.0, opts.profile.as_deref().unwrap_or("(in memory)"), b.view.name());
+                }
+                Some(r)
+            }
+            None => None,
+        };
     let live = matches!(opts.source, SourceSpec::Camera { .. }) || opts.realtime;
     let (mut direct, mut threaded, source_name) = if live {
         let (t, name) = Threaded::spawn(opts.source.clone(), opts.realtime)?;
@@ -435,6 +460,9 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         {
             mode = Mode::Watching;
             engine.interrupt();
+            if let Some(r) = recorder.as_mut() {
+                r.pause_ended(t);
+            }
             events.emit(t, "resume", json!({ "reason": "snooze ended" }));
         }
         if let Some(th) = &threaded {
@@ -448,7 +476,9 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         }
 
         // The desktop's own reasons to pause (live camera only).
-        if matches!(opts.source, SourceSpec::Camera { .. }) && last_power_check.elapsed() >= Duration::from_secs(5) {
+        if matches!(opts.source, SourceSpec::Camera { .. })
+            && last_power_check.elapsed() >= Duration::from_secs(5)
+        {
             last_power_check = Instant::now();
             let cam = &engine.config().camera;
             let reason = if cam.pause_on_lock && power::screen_locked() {
@@ -462,10 +492,16 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 (Mode::Watching, Some(reason)) => {
                     mode = Mode::AutoPaused { reason };
                     events.emit(t, "pause", json!({ "reason": reason }));
+                    if let Some(r) = recorder.as_mut() {
+                        r.pause_started(t, "auto");
+                    }
                 }
                 (Mode::AutoPaused { reason }, None) => {
                     mode = Mode::Watching;
                     engine.interrupt();
+                    if let Some(r) = recorder.as_mut() {
+                        r.pause_ended(t);
+                    }
                     events.emit(t, "resume", json!({ "reason": format!("no longer {reason}") }));
                 }
                 _ => {}
@@ -478,11 +514,18 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             match config_watch.poll() {
                 Some(Ok(cfg)) => {
                     alerter.update_settings(cfg.alerts.clone());
+                    if let Some(r) = recorder.as_mut() {
+                        r.set_break_reset(cfg.timing.break_reset_min);
+                        r.config_change(t, true, config_watch.path().display().to_string());
+                    }
                     engine.set_config(cfg);
                     events.emit(t, "config_reloaded", json!({ "ok": true, "path": config_watch.path() }));
                     tracing::info!("settings reloaded from {}", config_watch.path().display());
                 }
                 Some(Err(e)) => {
+                    if let Some(r) = recorder.as_mut() {
+                        r.config_change(t, false, e.to_string());
+                    }
                     events.emit(t, "config_reloaded", json!({ "ok": false, "error": e.to_string() }));
                     tracing::warn!("settings not reloaded, keeping the previous ones: {e}");
                 }
@@ -560,6 +603,19 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         last_processed = Some(t);
         summary.frames_processed += 1;
         report(&a, &mut events, &mut alerter, &mut summary, &mut away);
+        if let Some(r) = recorder.as_mut() {
+            r.frame(&a, interval);
+            if let Some(kind) = a.alert {
+                r.alert(t, kind.name(), a.reason().to_string(), a.score);
+            }
+        }
+        while let Ok(w) = journal_warn.try_recv() {
+            tracing::warn!("{w}");
+            if let Some(out) = opts.status.as_mut() {
+                let _ = writeln!(out);
+            }
+            eprintln!("headsup: {w}");
+        }
         last = Some(a);
 
         if fps_mark.0.elapsed() >= Duration::from_secs(2) {
@@ -590,6 +646,10 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     }
     if let Some(out) = opts.status.as_mut() {
         let _ = writeln!(out);
+    }
+    if let Some(mut r) = recorder.take() {
+        r.finish(t);
+        // Dropping the recorder flushes and closes the journal.
     }
     summary.events = events.count();
     Ok(summary)

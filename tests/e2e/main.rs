@@ -8,6 +8,7 @@ mod alloc;
 mod bad_input;
 mod common;
 mod golden;
+mod journal;
 mod models;
 mod posture;
 mod runtimes;

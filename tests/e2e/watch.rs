@@ -342,3 +342,21 @@ fn second_watcher_vanishing_source_and_control_commands() {
     assert!(!env.run(&["status"]).status.success());
     assert!(!Path::new(&env.home.join("run/headsup.sock")).exists());
 }
+
+#[test]
+fn an_unwritable_journal_pauses_the_journal_not_the_watcher() {
+    let _guard = serial();
+    let env = Env::new("rojournal");
+    env.write_config("");
+    let dir = replay_dir(&env, "seq", &["case4"], 2);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let out = env
+        .cmd(&watch_args(&dir.display().to_string(), &events, &[], &cal))
+        .env("XDG_DATA_HOME", "/proc/headsup-no-such-dir")
+        .output()
+        .expect("run");
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("journal paused, watching goes on") && err.contains("12 frames read"), "{err}");
+}
