@@ -326,6 +326,25 @@ fn second_watcher_vanishing_source_and_control_commands() {
     ok(&status);
     let v: Value = serde_json::from_slice(&status.stdout).expect("status json");
     assert_eq!(v["mode"], "watching");
+    // Settings edited while it runs are picked up within 2 s; a bad edit is refused.
+    let cfg = env.home.join("config/headsup/config.toml");
+    let reloads = |env: &Env| env.events().iter().filter(|e| e["event"] == "config_reloaded").cloned().collect::<Vec<_>>();
+    let wait_reloads = |n: usize| {
+        let start = Instant::now();
+        while reloads(&env).len() < n && start.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(start.elapsed() <= Duration::from_millis(2500), "reload took {:?}", start.elapsed());
+    };
+    std::fs::write(&cfg, std::fs::read_to_string(&cfg).expect("cfg") + "[timing]\nonset_delay_s = 4.0\n").expect("edit");
+    wait_reloads(1);
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&cfg, "[timing]\nonset_delay_s = -4.0\n").expect("bad edit");
+    wait_reloads(2);
+    let r = reloads(&env);
+    assert_eq!(r[0]["ok"], true, "{r:?}");
+    assert_eq!(r[1]["ok"], false);
+    assert!(r[1]["error"].as_str().expect("error").contains("timing.onset_delay_s = -4"), "{r:?}");
     // The source vanishes mid-run: reported and the watcher stops with an error.
     std::fs::remove_dir_all(&dir).expect("remove source");
     let out = first.wait_with_output().expect("first watcher ends");
