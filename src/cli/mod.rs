@@ -111,6 +111,7 @@ impl PoseArgs {
             threads: self.threads.unwrap_or(cfg.threads),
             models_dir: self.models.clone(),
             ort_library: self.ort_lib.clone().or(lib),
+            busy_wait: true,
         }
     }
 }

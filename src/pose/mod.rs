@@ -78,7 +78,7 @@ pub enum PoseError {
 }
 
 /// How to build a [`PoseEstimator`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PoseOptions {
     pub model: ModelKind,
     pub runtime: RuntimeChoice,
@@ -88,6 +88,23 @@ pub struct PoseOptions {
     pub models_dir: Option<PathBuf>,
     /// Explicit path of a `libonnxruntime` shared library.
     pub ort_library: Option<PathBuf>,
+    /// Keep inference threads spinning between frames: lowest latency when
+    /// frames come back to back (analysis, benchmarks), wasted CPU at a
+    /// webcam's few frames per second (the watcher turns it off).
+    pub busy_wait: bool,
+}
+
+impl Default for PoseOptions {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::default(),
+            runtime: RuntimeChoice::default(),
+            threads: 0,
+            models_dir: None,
+            ort_library: None,
+            busy_wait: true,
+        }
+    }
 }
 
 /// One person's landmarks in frame pixels.
@@ -158,7 +175,8 @@ impl PoseEstimator {
             opts.threads
         };
         let detector = runtime::load(&runtime, &files.detector, &DETECTOR_SPEC, threads)?;
-        let landmark = runtime::load(&runtime, &files.landmarks, &LANDMARK_SPEC, threads)?;
+        let landmark_spec = ModelSpec { spin: LANDMARK_SPEC.spin && opts.busy_wait, ..LANDMARK_SPEC };
+        let landmark = runtime::load(&runtime, &files.landmarks, &landmark_spec, threads)?;
         let outputs = |spec: &ModelSpec| spec.outputs.iter().map(|(_, n)| Vec::with_capacity(*n)).collect();
         Ok(Self {
             runtime,

@@ -368,7 +368,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         }
         None => (None, None),
     };
-    let mut estimator = PoseEstimator::new(&opts.pose)?;
+    // A few frames a second: idle inference threads should sleep, not spin.
+    let mut estimator = PoseEstimator::new(&PoseOptions { busy_wait: false, ..opts.pose.clone() })?;
     let mut engine = PostureEngine::new(opts.config.clone(), opts.baseline.clone());
     let (mut alerter, feedback) = Alerter::spawn(opts.config.alerts.clone(), opts.alert_terminal);
     let mut config_watch = ConfigWatcher::new(&opts.config_path);
