@@ -170,14 +170,18 @@ pub fn local_midnight(year: i32, month: u32, day: u32) -> f64 {
 
 #[cfg(not(unix))]
 pub fn local_midnight(year: i32, month: u32, day: u32) -> f64 {
-    // Days since 1970 by the inverse of civil_from_days, UTC.
+    (days_from_civil(year, month, day) * 86_400) as f64
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of
+/// `civil_from_days`).
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
     let y = i64::from(year) - i64::from(month <= 2);
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (i64::from(month) + 9) % 12;
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    ((era * 146_097 + doe - 719_468) * 86_400) as f64
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 /// The local date `days` after the given one.
@@ -208,5 +212,9 @@ mod date_tests {
         let m = local_midnight(2026, 11, 25);
         assert_eq!(local_date_string(m), "2026-11-25");
         assert_eq!(local_date_string(m - 1.0), "2026-11-24");
+        for days in [-719_468, -1, 0, 1, 10_957, 20_782, 2_932_896] {
+            let (y, mo, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y as i32, mo, d), days);
+        }
     }
 }

@@ -80,6 +80,11 @@ impl VideoFile {
     pub fn open(path: &Path, fps: f64) -> Result<Self, CaptureError> {
         let p = path.display().to_string();
         let verr = |message: String| CaptureError::Video { path: p.clone(), message };
+        // Not installed is its own, actionable error.
+        let spawn_err = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::NotFound => CaptureError::FfmpegMissing,
+            _ => verr(e.to_string()),
+        };
         let probe = Command::new("ffprobe")
             .args([
                 "-v",
@@ -93,13 +98,7 @@ impl VideoFile {
             ])
             .arg(path)
             .output()
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    CaptureError::FfmpegMissing
-                } else {
-                    verr(e.to_string())
-                }
-            })?;
+            .map_err(&spawn_err)?;
         let text = String::from_utf8_lossy(&probe.stdout);
         let mut dims = text.trim().split(',').map(|v| v.trim().parse::<u32>());
         let (Some(Ok(width)), Some(Ok(height))) = (dims.next(), dims.next()) else {
@@ -113,13 +112,7 @@ impl VideoFile {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    CaptureError::FfmpegMissing
-                } else {
-                    verr(e.to_string())
-                }
-            })?;
+            .map_err(&spawn_err)?;
         let stdout = child.stdout.take().ok_or_else(|| verr("no ffmpeg output".into()))?;
         Ok(Self { name: format!("replay {p}"), path: p, width, height, fps, child, stdout, n: 0 })
     }

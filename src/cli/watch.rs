@@ -155,18 +155,6 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
     }
-    let est_info = PoseEstimator::new(&pose).context("cannot start the pose pipeline")?;
-    eprintln!(
-        "headsup: watching {} with BlazePose {} on {}{}",
-        match &args.source {
-            Some(p) => format!("replay {}", p.display()),
-            None => format!("camera {}", args.camera.unwrap_or(cfg.camera.index)),
-        },
-        est_info.model().name(),
-        est_info.runtime(),
-        if args.headless { "" } else { " (headless: this build has no window yet)" }
-    );
-    drop(est_info);
     let opts = WatchOptions {
         source,
         realtime: args.realtime,

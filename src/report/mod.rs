@@ -305,13 +305,7 @@ fn parse_rfc3339(s: &str) -> Option<i64> {
     let mut it = time.split(':');
     let (h, mi, sec): (i64, i64, f64) =
         (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
-    // Days since 1970 (UTC), the inverse of the civil-from-days formula.
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let days = clock::days_from_civil(y, m, d);
     Some(days * 86_400 + h * 3600 + mi * 60 + sec as i64)
 }
 

@@ -371,7 +371,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     // A few frames a second: idle inference threads should sleep, not spin.
     let mut estimator = PoseEstimator::new(&PoseOptions { busy_wait: false, ..opts.pose.clone() })?;
     let mut engine = PostureEngine::new(opts.config.clone(), opts.baseline.clone());
-    let (mut alerter, feedback) = Alerter::spawn(opts.config.alerts.clone(), opts.alert_terminal);
+    let mut terminal = opts.alert_terminal;
+    let (mut alerter, feedback);
     let mut config_watch = ConfigWatcher::new(&opts.config_path);
     let started = SystemTime::now();
     let mut events = EventLog::new(opts.events.take(), started);
@@ -403,7 +404,13 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         let name = source.name().to_string();
         (Some(Direct { source }), None, name)
     };
-    tracing::info!(source = %source_name, runtime = %estimator.runtime(), model = estimator.model().name(), "watching");
+    let _ = writeln!(
+        terminal,
+        "headsup: watching {source_name} with BlazePose {} on {}",
+        estimator.model().name(),
+        estimator.runtime()
+    );
+    (alerter, feedback) = Alerter::spawn(opts.config.alerts.clone(), terminal);
 
     let wall_start = Instant::now();
     let mut buf = Vec::new();

@@ -328,7 +328,9 @@ fn second_watcher_vanishing_source_and_control_commands() {
     assert_eq!(v["mode"], "watching");
     // Settings edited while it runs are picked up within 2 s; a bad edit is refused.
     let cfg = env.home.join("config/headsup/config.toml");
-    let reloads = |env: &Env| env.events().iter().filter(|e| e["event"] == "config_reloaded").cloned().collect::<Vec<_>>();
+    let reloads = |env: &Env| {
+        env.events().iter().filter(|e| e["event"] == "config_reloaded").cloned().collect::<Vec<_>>()
+    };
     let wait_reloads = |n: usize| {
         let start = Instant::now();
         while reloads(&env).len() < n && start.elapsed() < Duration::from_secs(3) {
@@ -336,7 +338,8 @@ fn second_watcher_vanishing_source_and_control_commands() {
         }
         assert!(start.elapsed() <= Duration::from_millis(2500), "reload took {:?}", start.elapsed());
     };
-    std::fs::write(&cfg, std::fs::read_to_string(&cfg).expect("cfg") + "[timing]\nonset_delay_s = 4.0\n").expect("edit");
+    std::fs::write(&cfg, std::fs::read_to_string(&cfg).expect("cfg") + "[timing]\nonset_delay_s = 4.0\n")
+        .expect("edit");
     wait_reloads(1);
     std::thread::sleep(Duration::from_millis(1100));
     std::fs::write(&cfg, "[timing]\nonset_delay_s = -4.0\n").expect("bad edit");
