@@ -170,6 +170,8 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         socket: (!args.no_control).then(control::socket_path),
         stop,
         journal: (!args.no_journal).then(headsup::journal::default_path),
+        snapshot: None,
+        requests: None,
     };
     if let Some(path) = &opts.journal
         && path.exists()

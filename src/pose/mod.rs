@@ -206,6 +206,11 @@ impl PoseEstimator {
         self.model
     }
 
+    /// The person of the last frame, if any.
+    pub fn last_pose(&self) -> Option<&Pose> {
+        self.result.pose.as_ref()
+    }
+
     /// Forgets the tracked person: the next frame starts with the detector.
     pub fn reset(&mut self) {
         self.tracked = None;

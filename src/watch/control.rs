@@ -13,10 +13,16 @@ use std::time::Duration;
 /// What a client asks of the watcher.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Request {
-    Snooze { seconds: f64 },
+    Snooze {
+        seconds: f64,
+    },
     Pause,
     Resume,
     Status,
+    /// Take `seconds` of frames as the new baseline (the window's wizard).
+    Calibrate {
+        seconds: f64,
+    },
 }
 
 impl Request {
@@ -29,6 +35,9 @@ impl Request {
             (Some("pause"), None) => Ok(Request::Pause),
             (Some("resume"), None) => Ok(Request::Resume),
             (Some("status"), None) => Ok(Request::Status),
+            (Some("calibrate"), d) => {
+                parse_duration(d.unwrap_or("5s")).map(|seconds| Request::Calibrate { seconds })
+            }
             _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
         }
     }
@@ -39,6 +48,7 @@ impl Request {
             Request::Pause => "pause".into(),
             Request::Resume => "resume".into(),
             Request::Status => "status".into(),
+            Request::Calibrate { seconds } => format!("calibrate {seconds}"),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod control;
 pub mod events;
 pub mod power;
 mod record;
+pub mod snapshot;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ use crate::alert::{Alerter, Feedback};
 use crate::capture::{CaptureError, Frame, FrameMeta, FrameSource, camera::Webcam, replay};
 use crate::config::{Config, ConfigWatcher};
 use crate::pose::{PoseError, PoseEstimator, PoseOptions};
-use crate::posture::{Assessment, Baseline, Events, PostureEngine, State};
+use crate::posture::{Assessment, Baseline, Calibrator, Events, PostureEngine, State};
 use control::{Incoming, Request};
 use events::EventLog;
 
@@ -75,6 +76,10 @@ pub struct WatchOptions {
     pub stop: Arc<AtomicBool>,
     /// The journal file; `None` journals nothing (`--no-journal`).
     pub journal: Option<PathBuf>,
+    /// Published for a window after each judged frame.
+    pub snapshot: Option<snapshot::SharedSnapshot>,
+    /// Requests from the same process (the window), besides the socket.
+    pub requests: Option<Receiver<Incoming>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -428,6 +433,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     let mut cpu_percent = 0.0f64;
     let mut fps_mark = (Instant::now(), 0u64);
     let mut fps = 0.0f64;
+    let mut calibrating: Option<(Calibrator, f64)> = None;
 
     loop {
         if opts.stop.load(Ordering::Relaxed) {
@@ -435,7 +441,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         }
         // Requests: from the socket, from a notification's action, and scheduled ones.
         let mut pending: Vec<(Request, Option<std::sync::mpsc::Sender<String>>)> = Vec::new();
-        if let Some(rx) = &requests {
+        for rx in [requests.as_ref(), opts.requests.as_ref()].into_iter().flatten() {
             while let Ok((req, reply)) = rx.try_recv() {
                 pending.push((req, Some(reply)));
             }
@@ -453,6 +459,9 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             pending.push((s.request, None));
         }
         for (req, reply) in pending {
+            if let Request::Calibrate { seconds } = req {
+                calibrating = Some((Calibrator::new(), t + seconds));
+            }
             let was = mode;
             let answer =
                 apply_request(req, &mut mode, t, &mut events, last.as_ref(), &summary, fps, &source_name);
@@ -574,6 +583,11 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 continue;
             }
             Item::Lost(e) => {
+                if let Some(snap) = &opts.snapshot
+                    && let Ok(mut s) = snap.lock()
+                {
+                    s.camera_busy = e.contains("busy");
+                }
                 events.emit(t, "camera_lost", json!({ "error": e }));
                 tracing::warn!("{e}");
                 if let SourceSpec::Replay { path, .. } = &opts.source {
@@ -583,6 +597,11 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 continue;
             }
             Item::Found => {
+                if let Some(snap) = &opts.snapshot
+                    && let Ok(mut s) = snap.lock()
+                {
+                    s.camera_busy = false;
+                }
                 events.emit(t, "camera_found", json!({ "source": source_name }));
                 continue;
             }
@@ -607,7 +626,57 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             continue;
         };
         let result = estimator.track(&frame, t)?;
-        let a = engine.update(t, result, frame.mean_luma());
+        let luma = frame.mean_luma();
+        if let Some((cal, until)) = calibrating.as_mut() {
+            let j = crate::posture::judge(result, luma, None, engine.config());
+            cal.add(&j, meta.width, meta.height);
+            let mut progress = snapshot::CalibrationProgress {
+                remaining_s: (*until - t).max(0.0),
+                good_frames: cal.good_frames(),
+                frames: cal.frames(),
+                message: j
+                    .unassessable
+                    .map(|u| u.reason().to_string())
+                    .unwrap_or_else(|| "good frame".into()),
+                done: false,
+                ok: false,
+            };
+            if t >= *until {
+                progress.done = true;
+                match cal.finish() {
+                    Ok(baseline) => {
+                        let name = opts
+                            .profile
+                            .clone()
+                            .unwrap_or_else(|| crate::config::profiles::DEFAULT_PROFILE.into());
+                        let profile = crate::config::profiles::Profile {
+                            name: name.clone(),
+                            created: crate::clock::now_rfc3339(),
+                            camera: source_name.clone(),
+                            frames: cal.good_frames(),
+                            baseline: baseline.clone(),
+                        };
+                        progress.message = match crate::config::profiles::Profiles::default().save(&profile) {
+                            Ok(path) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
+                            Err(e) => format!("calibrated for this session, but not saved: {e}"),
+                        };
+                        progress.ok = true;
+                        if let Some(r) = recorder.as_mut() {
+                            r.calibration(t, &name, baseline.view.name());
+                        }
+                        engine.set_baseline(Some(baseline));
+                    }
+                    Err(e) => progress.message = e.to_string(),
+                }
+                calibrating = None;
+            }
+            if let Some(snap) = &opts.snapshot
+                && let Ok(mut s) = snap.lock()
+            {
+                s.calibration = Some(progress);
+            }
+        }
+        let a = engine.update(t, result, luma);
         last_processed = Some(t);
         summary.frames_processed += 1;
         report(&a, &mut events, &mut alerter, &mut summary, &mut away);
@@ -625,6 +694,23 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             eprintln!("headsup: {w}");
         }
         last = Some(a);
+        if let Some(snap) = &opts.snapshot
+            && let Ok(mut s) = snap.lock()
+        {
+            snapshot::set_preview(&mut s, meta.width, meta.height, &buf);
+            let k = s.preview_width as f32 / meta.width as f32;
+            s.landmarks = result_landmarks(estimator.last_pose(), k);
+            s.assessment = Some(a);
+            s.baseline = engine.baseline().cloned();
+            s.seq += 1;
+            (s.mode, s.snooze_left_s) = mode_name(mode, t);
+            s.fps = fps;
+            s.cpu_percent = cpu_percent;
+            s.frames = summary.frames_processed;
+            s.dropped = summary.frames_dropped;
+            s.source = source_name.clone();
+            s.runtime = estimator.runtime().to_string();
+        }
 
         if fps_mark.0.elapsed() >= Duration::from_secs(2) {
             let secs = fps_mark.0.elapsed().as_secs_f64();
@@ -655,12 +741,31 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     if let Some(out) = opts.status.as_mut() {
         let _ = writeln!(out);
     }
+    if let Some(snap) = &opts.snapshot
+        && let Ok(mut s) = snap.lock()
+    {
+        s.finished = Some("the source has ended".into());
+    }
     if let Some(mut r) = recorder.take() {
         r.finish(t);
         // Dropping the recorder flushes and closes the journal.
     }
     summary.events = events.count();
     Ok(summary)
+}
+
+/// The mode in words, with the snooze time left.
+fn mode_name(mode: Mode, t: f64) -> (&'static str, Option<f64>) {
+    match mode {
+        Mode::Watching => ("watching", None),
+        Mode::Paused | Mode::AutoPaused { .. } => ("paused", None),
+        Mode::Snoozed { until } => ("snoozed", Some(until - t)),
+    }
+}
+
+/// Landmarks scaled by `k` into preview pixels, with visibility.
+fn result_landmarks(pose: Option<&crate::pose::Pose>, k: f32) -> Option<[[f32; 3]; 33]> {
+    pose.map(|p| p.landmarks.map(|l| [l.x * k, l.y * k, l.visibility]))
 }
 
 /// Applies a control request; returns the JSON answer.
@@ -690,14 +795,9 @@ fn apply_request(
                 events.emit(t, "resume", json!({ "reason": "requested" }));
             }
         }
-        Request::Status => {}
+        Request::Status | Request::Calibrate { .. } => {}
     }
-    let (mode_name, left) = match *mode {
-        Mode::Watching => ("watching", None),
-        Mode::Paused => ("paused", None),
-        Mode::Snoozed { until } => ("snoozed", Some(until - t)),
-        Mode::AutoPaused { .. } => ("paused", None),
-    };
+    let (mode_name, left) = mode_name(*mode, t);
     json!({
         "ok": true,
         "mode": mode_name,
