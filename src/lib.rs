@@ -20,4 +20,5 @@ pub mod output;
 pub mod pose;
 pub mod posture;
 pub mod report;
+pub mod ui;
 pub mod watch;

@@ -37,7 +37,7 @@ pub struct WatchArgs {
     /// Write one JSON line per event to FILE (`-` for stdout; the status line then goes to stderr).
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
-    /// No window: a status line in the terminal (the only mode this build has).
+    /// No window even when a display is present: a status line in the terminal.
     #[arg(long)]
     headless: bool,
     /// Calibration profile to judge against.
@@ -71,7 +71,7 @@ impl Default for WatchArgs {
             fps: 2.0,
             realtime: false,
             events: None,
-            headless: true,
+            headless: false,
             profile: None,
             calibrate: Vec::new(),
             camera: None,
@@ -115,6 +115,9 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     init_logging(&cfg);
     first_start_notice();
     let pose = args.pose.options(&cfg.pose);
+    let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    let window = !args.headless && display;
     let baseline: Option<Baseline> = if !args.calibrate.is_empty() {
         let mut est = PoseEstimator::new(&pose).context("cannot start the pose pipeline")?;
         let files = expand(&args.calibrate).context("--calibrate")?;
@@ -125,6 +128,8 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
         match Profiles::default().load(name) {
             Ok(p) => Some(p.baseline),
+            // The window leads the user through calibration itself.
+            Err(_) if window => None,
             Err(e) => return no_calibration(e, args, config, &cfg),
         }
     };
@@ -155,6 +160,8 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
     }
+    let config_path_for_ui = config_path.clone();
+    let journal_for_ui = headsup::journal::default_path();
     let opts = WatchOptions {
         source,
         realtime: args.realtime,
@@ -172,6 +179,7 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         journal: (!args.no_journal).then(headsup::journal::default_path),
         snapshot: None,
         requests: None,
+        profiles_dir: paths::profiles_dir(),
     };
     if let Some(path) = &opts.journal
         && path.exists()
@@ -186,6 +194,9 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         if let Err(e) = pruned {
             eprintln!("headsup: {e}");
         }
+    }
+    if window {
+        return headsup::ui::run(opts, &config_path_for_ui, &journal_for_ui).map(|()| ExitCode::SUCCESS);
     }
     let summary = headsup::watch::run(opts)?;
     eprintln!(

@@ -80,6 +80,8 @@ pub struct WatchOptions {
     pub snapshot: Option<snapshot::SharedSnapshot>,
     /// Requests from the same process (the window), besides the socket.
     pub requests: Option<Receiver<Incoming>>,
+    /// Where a calibration taken while watching is saved.
+    pub profiles_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -472,6 +474,11 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 let _ = reply.send(answer);
             }
         }
+        if let Some(snap) = &opts.snapshot
+            && let Ok(mut s) = snap.lock()
+        {
+            (s.mode, s.snooze_left_s) = mode_name(mode, t);
+        }
         if let Mode::Snoozed { until } = mode
             && t >= until
         {
@@ -656,10 +663,15 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                             frames: cal.good_frames(),
                             baseline: baseline.clone(),
                         };
-                        progress.message = match crate::config::profiles::Profiles::default().save(&profile) {
-                            Ok(path) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
-                            Err(e) => format!("calibrated for this session, but not saved: {e}"),
-                        };
+                        progress.message =
+                            match crate::config::profiles::Profiles::new(opts.profiles_dir.clone())
+                                .save(&profile)
+                            {
+                                Ok(path) => {
+                                    format!("calibrated; saved as profile {name:?} ({})", path.display())
+                                }
+                                Err(e) => format!("calibrated for this session, but not saved: {e}"),
+                            };
                         progress.ok = true;
                         if let Some(r) = recorder.as_mut() {
                             r.calibration(t, &name, baseline.view.name());

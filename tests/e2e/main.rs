@@ -13,4 +13,5 @@ mod models;
 mod posture;
 mod runtimes;
 mod sequence;
+mod ui;
 mod watch;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Renders the real headsup window under Xvfb while it replays shared test frames
+# (calibrated on upright frames, then a forward-head stretch), and saves
+# assets/screenshot.png. Needs, once:
+#   apt-get install xvfb x11-apps imagemagick libgl1-mesa-dri libegl1 libglx-mesa0
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TESTDATA=${HEADSUP_TESTDATA:-../shared/testdata}
+grades="$TESTDATA/unlicensed/front_neck_grades"
+work=$(mktemp -d)
+cleanup() { kill "${app:-}" "${xvfb:-}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+mkdir -p "$work/frames"
+n=0
+for pass in $(seq 1 12); do
+  for case in case4 case1; do
+    for f in "$grades"/${case}_*.jpg; do
+      ln -s "$(realpath "$f")" "$work/frames/$(printf %05d $n).jpg"; n=$((n + 1))
+    done
+  done
+done
+cargo build --release -q
+export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_RUNTIME_DIR="$work"
+Xvfb :77 -screen 0 800x940x24 >/dev/null 2>&1 & xvfb=$!
+sleep 2
+DISPLAY=:77 LIBGL_ALWAYS_SOFTWARE=1 ./target/release/headsup watch --source "$work/frames" --fps 2 --realtime \
+  --no-control --calibrate "$grades"/case4_*.jpg >/dev/null 2>&1 & app=$!
+sleep "${WAIT:-14}"
+import -display :77 -window root assets/screenshot.png
+echo "wrote assets/screenshot.png"

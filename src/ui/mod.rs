@@ -1,0 +1,416 @@
+//! The desktop window (eframe/egui). It only reads the watcher's
+//! [`Snapshot`] and sends it requests: the camera, the model and the
+//! database all stay on the watcher's threads, so the window never blocks.
+//!
+//! Tabs: the live view (preview, landmarks, the calibrated ear line as a
+//! ghost, score gauge, calibration wizard), history (today and the week
+//! from the journal), settings (written into the same TOML file the user
+//! edits, comments kept; the watcher reloads it) and guidance.
+
+mod settings;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
+
+use crate::alert::Stretches;
+use crate::clock;
+use crate::config::{AlertStyle, Config};
+use crate::journal::Journal;
+use crate::posture::State;
+use crate::report::{self, Period, Report};
+use crate::watch::control::{Incoming, Request};
+use crate::watch::snapshot::SharedSnapshot;
+use crate::watch::{self, WatchOptions};
+pub use settings::{sensitivity_of, thresholds_for};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Live,
+    History,
+    Settings,
+    Guidance,
+}
+
+/// Today's report and the week's (day, [good, drifting, forward] seconds).
+type History = (Report, Vec<(String, [f64; 3])>);
+
+/// The window's own state; everything else comes from the snapshot.
+pub struct HeadsupApp {
+    snapshot: SharedSnapshot,
+    requests: Sender<Incoming>,
+    config_path: PathBuf,
+    journal_path: PathBuf,
+    pub tab: Tab,
+    texture: Option<egui::TextureHandle>,
+    texture_seq: u64,
+    pub mirror: bool,
+    pub hide_image: bool,
+    pub sensitivity: f32,
+    pub alert_style: AlertStyle,
+    pub settings_message: Option<String>,
+    history: Option<(Instant, Result<History, String>)>,
+    stretches: Stretches,
+}
+
+impl HeadsupApp {
+    pub fn new(
+        snapshot: SharedSnapshot,
+        requests: Sender<Incoming>,
+        config_path: &Path,
+        journal_path: &Path,
+        config: &Config,
+    ) -> Self {
+        Self {
+            snapshot,
+            requests,
+            config_path: config_path.to_path_buf(),
+            journal_path: journal_path.to_path_buf(),
+            tab: Tab::Live,
+            texture: None,
+            texture_seq: u64::MAX,
+            mirror: true,
+            hide_image: false,
+            sensitivity: sensitivity_of(config.posture.forward_below),
+            alert_style: config.alerts.style,
+            settings_message: None,
+            history: None,
+            stretches: Stretches::builtin(),
+        }
+    }
+
+    /// Sends a request to the watcher without waiting for its answer.
+    pub fn send(&self, req: Request) {
+        let (tx, _rx) = mpsc::channel();
+        let _ = self.requests.send((req, tx));
+    }
+
+    /// Draws the whole window into `ui`.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let snap = self.snapshot.lock().map(|s| s.clone()).unwrap_or_default();
+        egui::Panel::top("status").show(ui, |ui| self.status_bar(ui, &snap));
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (tab, name) in [
+                    (Tab::Live, "Live"),
+                    (Tab::History, "History"),
+                    (Tab::Settings, "Settings"),
+                    (Tab::Guidance, "Guidance"),
+                ] {
+                    ui.selectable_value(&mut self.tab, tab, name);
+                }
+            });
+            ui.separator();
+            match self.tab {
+                Tab::Live => self.live(ui, &snap),
+                Tab::History => self.history(ui),
+                Tab::Settings => self.settings(ui),
+                Tab::Guidance => self.guidance(ui),
+            }
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
+        ui.horizontal_wrapped(|ui| {
+            let (state, color) = match snap.assessment.map(|a| a.state) {
+                Some(State::Good) => ("Good", Color32::from_rgb(76, 175, 80)),
+                Some(State::Drifting) => ("Drifting", Color32::from_rgb(255, 179, 0)),
+                Some(State::ForwardHead) => ("Head forward", Color32::from_rgb(229, 57, 53)),
+                Some(State::CannotAssess) | None => ("Not judged", Color32::GRAY),
+            };
+            ui.colored_label(color, egui::RichText::new(state).strong().size(18.0));
+            if let Some(score) = snap.assessment.and_then(|a| a.score) {
+                ui.label(format!("score {score:.0}"));
+            }
+            match snap.mode {
+                "snoozed" => {
+                    let left = snap.snooze_left_s.unwrap_or(0.0) / 60.0;
+                    ui.label(format!("Snoozed ({left:.0} min left)"));
+                }
+                "paused" => {
+                    ui.label("Paused");
+                }
+                _ => {}
+            }
+            if snap.camera_busy {
+                ui.colored_label(Color32::from_rgb(229, 57, 53), "Camera in use by another program");
+            }
+            ui.separator();
+            if snap.mode == "watching" {
+                if ui.button("Pause").clicked() {
+                    self.send(Request::Pause);
+                }
+            } else if ui.button("Resume").clicked() {
+                self.send(Request::Resume);
+            }
+            for min in [15, 30, 60] {
+                if ui.button(format!("Snooze {min} min")).clicked() {
+                    self.send(Request::Snooze { seconds: f64::from(min) * 60.0 });
+                }
+            }
+        });
+        if let Some(a) = snap.assessment {
+            ui.label(a.reason().to_string());
+        }
+        if let Some(msg) = &snap.finished {
+            ui.label(format!("Stopped: {msg}"));
+        }
+    }
+
+    fn live(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.mirror, "Mirror");
+            ui.checkbox(&mut self.hide_image, "Hide image (privacy)");
+            ui.label(format!(
+                "{:.1} fps · CPU {:.1}% · {} · {}",
+                snap.fps, snap.cpu_percent, snap.source, snap.runtime
+            ));
+        });
+        let score = snap.assessment.and_then(|a| a.score).unwrap_or(0.0);
+        ui.add(egui::ProgressBar::new(score / 100.0).text(format!("alignment {score:.0} / 100")));
+        if snap.preview_width > 0 {
+            if self.texture_seq != snap.seq {
+                let img = egui::ColorImage::from_rgb(
+                    [snap.preview_width as usize, snap.preview_height as usize],
+                    &snap.preview,
+                );
+                match &mut self.texture {
+                    Some(t) => t.set(img, egui::TextureOptions::LINEAR),
+                    None => {
+                        self.texture =
+                            Some(ui.ctx().load_texture("preview", img, egui::TextureOptions::LINEAR))
+                    }
+                }
+                self.texture_seq = snap.seq;
+            }
+            let size = Vec2::new(snap.preview_width as f32, snap.preview_height as f32);
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            let painter = ui.painter_at(rect);
+            if self.hide_image {
+                painter.rect_filled(rect, 4.0, Color32::from_gray(40));
+            } else if let Some(t) = &self.texture {
+                let uv = if self.mirror {
+                    egui::Rect::from_min_max(Pos2::new(1.0, 0.0), Pos2::new(0.0, 1.0))
+                } else {
+                    egui::Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0))
+                };
+                painter.image(t.id(), rect, uv, Color32::WHITE);
+            }
+            if let Some(lm) = snap.landmarks {
+                let at = |i: usize| {
+                    let x = if self.mirror { size.x - lm[i][0] } else { lm[i][0] };
+                    rect.min + Vec2::new(x, lm[i][1])
+                };
+                let line = Stroke::new(3.0, Color32::from_rgb(255, 220, 0));
+                // Ear-to-shoulder lines and the shoulder line.
+                painter.line_segment([at(7), at(11)], line);
+                painter.line_segment([at(8), at(12)], line);
+                painter.line_segment([at(11), at(12)], Stroke::new(2.0, Color32::WHITE));
+                for i in [0, 2, 5, 7, 8, 11, 12] {
+                    painter.circle_filled(at(i), 4.0, Color32::from_rgb(0, 200, 255));
+                }
+                // The baseline as a ghost: where the ears sat when calibrated.
+                if let Some(b) = &snap.baseline
+                    && b.signals.ear_shoulder_gap.is_finite()
+                {
+                    let (l, r) = (at(11), at(12));
+                    let width = (l - r).length();
+                    let up = Vec2::new(0.0, -b.signals.ear_shoulder_gap * width);
+                    painter.line_segment(
+                        [l + up, r + up],
+                        Stroke::new(2.0, Color32::from_rgba_unmultiplied(255, 255, 255, 120)),
+                    );
+                }
+            }
+        } else {
+            ui.label("Waiting for the first frame…");
+        }
+        ui.separator();
+        self.calibration(ui, snap);
+    }
+
+    fn calibration(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
+        ui.heading("Calibration");
+        ui.label(
+            "Sit as you do when your posture is good: back against the chair, screen at eye level, \
+             shoulders relaxed, facing the camera. Keep still for 5 seconds.",
+        );
+        match &snap.calibration {
+            Some(p) if !p.done => {
+                ui.label(format!(
+                    "Calibrating… {:.0} s left, {} of {} frames usable",
+                    p.remaining_s.ceil(),
+                    p.good_frames,
+                    p.frames
+                ));
+                ui.label(format!("Last frame: {}", p.message));
+            }
+            other => {
+                if let Some(p) = other {
+                    ui.label(if p.ok {
+                        format!("Done: {}", p.message)
+                    } else {
+                        format!("Not calibrated: {}", p.message)
+                    });
+                }
+                if snap.baseline.is_none() {
+                    ui.colored_label(
+                        Color32::from_rgb(255, 179, 0),
+                        "Not calibrated yet: judgements are provisional.",
+                    );
+                }
+                if ui.button("Calibrate (5 s)").clicked() {
+                    self.send(Request::Calibrate { seconds: 5.0 });
+                }
+            }
+        }
+    }
+
+    fn history(&mut self, ui: &mut egui::Ui) {
+        let stale = self.history.as_ref().is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(30));
+        if stale {
+            self.history = Some((Instant::now(), load_history(&self.journal_path)));
+        }
+        let Some((_, data)) = &self.history else { return };
+        let (today, week) = match data {
+            Ok(d) => d,
+            Err(e) => {
+                ui.label(e);
+                return;
+            }
+        };
+        ui.heading("Today");
+        let mut text = Vec::new();
+        let _ = report::write_text(&mut text, &Period::day(clock::today()), today);
+        ui.monospace(String::from_utf8_lossy(&text));
+        ui.heading("This week");
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(420.0, 160.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        let max = week.iter().map(|(_, t)| t.iter().sum::<f64>()).fold(60.0, f64::max);
+        let slot = rect.width() / 7.0;
+        for (i, (day, t)) in week.iter().enumerate() {
+            let x = rect.left() + i as f32 * slot + slot * 0.2;
+            let mut y = rect.bottom() - 16.0;
+            for (v, c) in t.iter().zip([
+                Color32::from_rgb(76, 175, 80),
+                Color32::from_rgb(255, 179, 0),
+                Color32::from_rgb(229, 57, 53),
+            ]) {
+                let h = (*v / max) as f32 * (rect.height() - 32.0);
+                painter.rect_filled(
+                    egui::Rect::from_min_max(Pos2::new(x, y - h), Pos2::new(x + slot * 0.6, y)),
+                    2.0,
+                    c,
+                );
+                y -= h;
+            }
+            painter.text(
+                Pos2::new(x, rect.bottom() - 14.0),
+                egui::Align2::LEFT_TOP,
+                day,
+                egui::FontId::proportional(11.0),
+                ui.visuals().text_color(),
+            );
+        }
+    }
+
+    fn settings(&mut self, ui: &mut egui::Ui) {
+        ui.label(format!("Settings file: {}", self.config_path.display()));
+        ui.add(egui::Slider::new(&mut self.sensitivity, 0.0..=100.0).text("Sensitivity"));
+        let (fwd, good) = thresholds_for(self.sensitivity);
+        ui.label(format!(
+            "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
+        ));
+        egui::ComboBox::from_label("Alert style").selected_text(format!("{:?}", self.alert_style)).show_ui(
+            ui,
+            |ui| {
+                for s in [AlertStyle::Notify, AlertStyle::Terminal, AlertStyle::Both, AlertStyle::None] {
+                    ui.selectable_value(&mut self.alert_style, s, format!("{s:?}"));
+                }
+            },
+        );
+        if ui.button("Save settings").clicked() {
+            self.settings_message =
+                Some(match settings::save(&self.config_path, self.sensitivity, self.alert_style) {
+                    Ok(()) => "Saved; the watcher picks it up within 2 seconds.".into(),
+                    Err(e) => format!("Not saved: {e}"),
+                });
+        }
+        if let Some(m) = &self.settings_message {
+            ui.label(m);
+        }
+    }
+
+    fn guidance(&mut self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("Forward head posture");
+            ui.label(
+                "When the head drifts forward of the shoulders, the neck muscles carry far more of its weight. \
+                 Hours of it tighten the upper trapezius and can make the neck and shoulders ache.",
+            );
+            ui.heading("Your screen");
+            ui.label(
+                "Put the top of the screen at eye level and about an arm's length away: a screen that is too low \
+                 pulls the head down and forward. Take a short break every 30 minutes.",
+            );
+            ui.heading("Stretches");
+            for s in self.stretches.all() {
+                ui.label(egui::RichText::new(&s.name).strong());
+                ui.label(&s.text);
+            }
+            ui.heading("Not a medical device");
+            ui.label(
+                "headsup cannot diagnose anything. See a doctor if you have numbness, tingling or weakness in your \
+                 arms or hands, pain after an injury, or neck pain that does not ease.",
+            );
+        });
+    }
+}
+
+impl eframe::App for HeadsupApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        HeadsupApp::ui(self, ui);
+        ui.ctx().request_repaint_after(Duration::from_millis(100));
+    }
+}
+
+/// Today's report and the week's (good, drifting, forward) seconds per day.
+fn load_history(path: &Path) -> Result<History, String> {
+    let j = Journal::open_read_only(path).map_err(|e| e.to_string())?;
+    let today = clock::today();
+    let report = report::build(&j, &Period::day(today)).map_err(|e| e.to_string())?;
+    let mut week = Vec::new();
+    for i in -6..=0 {
+        let d = clock::add_days(today, i);
+        let r = report::build(&j, &Period::day(d)).map_err(|e| e.to_string())?;
+        week.push((format!("{:02}", d.2), [r.good_s, r.drifting_s, r.forward_head_s]));
+    }
+    Ok((report, week))
+}
+
+/// Opens the window over a watcher running on its own thread; closing the
+/// window stops the watcher and waits for it to flush.
+pub fn run(mut opts: WatchOptions, config_path: &Path, journal_path: &Path) -> anyhow::Result<()> {
+    let snapshot = SharedSnapshot::default();
+    let (tx, rx) = mpsc::channel();
+    opts.snapshot = Some(snapshot.clone());
+    opts.requests = Some(rx);
+    let stop: Arc<AtomicBool> = opts.stop.clone();
+    let config = opts.config.clone();
+    let watcher = std::thread::Builder::new().name("watcher".into()).spawn(move || watch::run(opts))?;
+    let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config);
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_title("headsup").with_inner_size([760.0, 720.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native("headsup", native, Box::new(|_| Ok(Box::new(app))));
+    stop.store(true, Ordering::Relaxed);
+    let watched = watcher.join().map_err(|_| anyhow::anyhow!("the watcher thread panicked"))?;
+    result.map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+    watched?;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The window's UI driven by egui_kittest against the real app state: a
+//! real watcher replaying the shared frames on its own thread, a real
+//! settings file, a real journal. Snooze changes the watcher's state, the
+//! calibration wizard produces a profile, a settings edit writes the TOML
+//! and the watcher reloads it, the history renders from a journal file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use headsup::config::{Config, DEFAULT_TOML};
+use headsup::pose::{ModelKind, PoseOptions, RuntimeChoice};
+use headsup::ui::{HeadsupApp, Tab};
+use headsup::watch::snapshot::SharedSnapshot;
+use headsup::watch::{self, SourceSpec, WatchOptions};
+
+use crate::common::*;
+
+struct Running {
+    home: PathBuf,
+    snapshot: SharedSnapshot,
+    stop: Arc<AtomicBool>,
+    watcher: Option<JoinHandle<Result<watch::Summary, watch::WatchError>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(w) = self.watcher.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// A watcher replaying case4 frames in real time at 4 fps, and the app over it.
+fn start(name: &str) -> (Running, HeadsupApp) {
+    let home = std::env::temp_dir().join(format!("headsup-ui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(home.join("frames")).expect("dirs");
+    let src = testdata().join("unlicensed/front_neck_grades");
+    let mut frames: Vec<PathBuf> = std::fs::read_dir(&src)
+        .expect("grades")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("case4"))
+        .collect();
+    frames.sort();
+    for i in 0..240 {
+        std::os::unix::fs::symlink(&frames[i % frames.len()], home.join(format!("frames/{i:05}.jpg")))
+            .expect("link");
+    }
+    let config_path = home.join("config.toml");
+    std::fs::write(&config_path, DEFAULT_TOML).expect("config");
+    let config = Config::load(&config_path).expect("valid");
+    let snapshot = SharedSnapshot::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let journal = home.join("journal.sqlite3");
+    let opts = WatchOptions {
+        source: SourceSpec::Replay { path: home.join("frames"), fps: 4.0 },
+        realtime: true,
+        pose: PoseOptions {
+            model: ModelKind::Lite,
+            runtime: RuntimeChoice::Rten,
+            threads: 2,
+            ..Default::default()
+        },
+        config_path: config_path.clone(),
+        config: config.clone(),
+        baseline: None,
+        profile: Some("desk".into()),
+        events: Some(Box::new(std::fs::File::create(home.join("events.jsonl")).expect("events"))),
+        status: None,
+        alert_terminal: Box::new(std::io::sink()),
+        schedule: Vec::new(),
+        socket: None,
+        stop: stop.clone(),
+        journal: Some(journal.clone()),
+        snapshot: Some(snapshot.clone()),
+        requests: Some(rx),
+        profiles_dir: home.join("profiles"),
+    };
+    let watcher = std::thread::spawn(move || watch::run(opts));
+    let app = HeadsupApp::new(snapshot.clone(), tx, &config_path, &journal, &config);
+    (Running { home, snapshot, stop, watcher: Some(watcher) }, app)
+}
+
+fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn harness(app: HeadsupApp) -> Harness<'static, HeadsupApp> {
+    Harness::builder()
+        .with_size(eframe::egui::Vec2::new(800.0, 900.0))
+        .build_ui_state(|ui, app: &mut HeadsupApp| app.ui(ui), app)
+}
+
+#[test]
+fn snooze_and_resume_change_the_watchers_state() {
+    let _guard = serial();
+    let (run, app) = start("snooze");
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    let mut h = harness(app);
+    h.get_by_label("Snooze 15 min").click();
+    h.run();
+    wait_for("snoozed", 10, || run.snapshot.lock().map(|s| s.mode == "snoozed").unwrap_or(false));
+    h.run();
+    assert!(h.query_by_label_contains("Snoozed (15 min left)").is_some());
+    h.get_by_label("Resume").click();
+    h.run();
+    wait_for("watching again", 10, || {
+        std::thread::sleep(Duration::from_millis(100));
+        run.snapshot.lock().map(|s| s.mode == "watching").unwrap_or(false)
+    });
+}
+
+#[test]
+fn the_calibration_wizard_produces_a_profile() {
+    let _guard = serial();
+    let (run, app) = start("calibrate");
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    let mut h = harness(app);
+    assert!(h.query_by_label_contains("Not calibrated yet").is_some());
+    h.get_by_label("Calibrate (5 s)").click();
+    h.run();
+    wait_for("calibration to finish", 30, || {
+        run.snapshot.lock().map(|s| s.calibration.as_ref().is_some_and(|c| c.done)).unwrap_or(false)
+    });
+    let progress = run.snapshot.lock().expect("snapshot").calibration.clone().expect("progress");
+    assert!(progress.ok, "{}", progress.message);
+    assert!(progress.good_frames >= 10, "{progress:?}");
+    assert!(run.home.join("profiles/desk.toml").is_file());
+    wait_for("baseline in use", 10, || run.snapshot.lock().map(|s| s.baseline.is_some()).unwrap_or(false));
+    h.run();
+    assert!(h.query_by_label_contains("Done: calibrated").is_some());
+}
+
+#[test]
+fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
+    let _guard = serial();
+    let (run, app) = start("settings");
+    // The watcher watches the file from its first frame on.
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    let mut h = harness(app);
+    h.state_mut().tab = Tab::Settings;
+    h.run();
+    h.state_mut().sensitivity = 80.0;
+    h.get_by_label("Save settings").click();
+    h.run();
+    let text = std::fs::read_to_string(run.home.join("config.toml")).expect("config");
+    assert!(text.contains("forward_below = 65") && text.contains("good_above = 90"), "{text}");
+    assert!(text.contains("# headsup configuration."), "comments kept");
+    assert!(h.query_by_label_contains("Saved").is_some());
+    let events = run.home.join("events.jsonl");
+    wait_for("config_reloaded", 5, || {
+        std::fs::read_to_string(&events)
+            .is_ok_and(|t| t.contains("\"config_reloaded\"") && t.contains("\"ok\":true"))
+    });
+}
+
+#[test]
+fn history_renders_from_a_real_journal_file() {
+    use headsup::clock::{local_midnight, today};
+    use headsup::journal::{Journal, MinuteRow};
+    let _guard = serial();
+    let (run, app) = start("history");
+    // Two hours of this morning, three quarters good, in a separate journal file.
+    let path: &Path = &run.home.join("journal.sqlite3");
+    let (y, m, d) = today();
+    let nine = local_midnight(y, m, d) + 9.0 * 3600.0;
+    let mut j = Journal::open(path).expect("journal");
+    j.batch(|b| {
+        for i in 0..120 {
+            let good = if i % 4 == 0 { 0.0 } else { 60.0 };
+            b.put_minute(&MinuteRow {
+                minute: (nine / 60.0) as i64 + i,
+                monitored_s: 60.0,
+                good_s: good,
+                forward_head_s: 60.0 - good,
+                ..Default::default()
+            })?;
+        }
+        Ok(())
+    })
+    .expect("write");
+    drop(j);
+    let mut h = harness(app);
+    h.state_mut().tab = Tab::History;
+    h.run();
+    assert!(h.query_by_label_contains("Good posture").is_some(), "today's summary is shown");
+    assert!(h.query_by_label_contains("This week").is_some());
+}
