@@ -21,7 +21,7 @@ for pass in $(seq 1 12); do
 done
 cargo build --release -q
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_RUNTIME_DIR="$work"
-Xvfb :77 -screen 0 800x940x24 >/dev/null 2>&1 & xvfb=$!
+Xvfb :77 -screen 0 760x720x24 >/dev/null 2>&1 & xvfb=$!
 sleep 2
 DISPLAY=:77 LIBGL_ALWAYS_SOFTWARE=1 ./target/release/headsup watch --source "$work/frames" --fps 2 --realtime \
   --no-control --calibrate "$grades"/case4_*.jpg >/dev/null 2>&1 & app=$!

@@ -154,7 +154,7 @@ impl HeadsupApp {
             }
         });
         if let Some(a) = snap.assessment {
-            ui.label(a.reason().to_string());
+            ui.add(egui::Label::new(a.reason().to_string()).wrap());
         }
         if let Some(msg) = &snap.finished {
             ui.label(format!("Stopped: {msg}"));
@@ -165,10 +165,10 @@ impl HeadsupApp {
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.mirror, "Mirror");
             ui.checkbox(&mut self.hide_image, "Hide image (privacy)");
-            ui.label(format!(
-                "{:.1} fps · CPU {:.1}% · {} · {}",
-                snap.fps, snap.cpu_percent, snap.source, snap.runtime
-            ));
+            // The runtime without its library path, so the row stays short.
+            let runtime = snap.runtime.split(" (").next().unwrap_or("");
+            ui.label(format!("{:.1} fps · CPU {:.1}% · {runtime}", snap.fps, snap.cpu_percent))
+                .on_hover_text(format!("{}\n{}", snap.source, snap.runtime));
         });
         let score = snap.assessment.and_then(|a| a.score).unwrap_or(0.0);
         ui.add(egui::ProgressBar::new(score / 100.0).text(format!("alignment {score:.0} / 100")));
@@ -235,9 +235,12 @@ impl HeadsupApp {
 
     fn calibration(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
         ui.heading("Calibration");
-        ui.label(
-            "Sit as you do when your posture is good: back against the chair, screen at eye level, \
-             shoulders relaxed, facing the camera. Keep still for 5 seconds.",
+        ui.add(
+            egui::Label::new(
+                "Sit as you do when your posture is good: back against the chair, screen at eye level, \
+                 shoulders relaxed, facing the camera. Keep still for 5 seconds.",
+            )
+            .wrap(),
         );
         match &snap.calibration {
             Some(p) if !p.done => {
