@@ -19,11 +19,12 @@ use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
 
 use crate::alert::Stretches;
 use crate::clock;
+use crate::config::ConfigWatcher;
 use crate::config::{AlertStyle, Config};
 use crate::journal::Journal;
 use crate::posture::State;
 use crate::report::{self, Period, Report};
-use crate::watch::control::{Incoming, Request};
+use crate::watch::control::{Incoming, Request, Setup};
 use crate::watch::snapshot::SharedSnapshot;
 use crate::watch::{self, WatchOptions};
 pub use settings::{sensitivity_of, thresholds_for};
@@ -55,6 +56,11 @@ pub struct HeadsupApp {
     pub settings_message: Option<String>,
     history: Option<(Instant, Result<History, String>)>,
     stretches: Stretches,
+    /// Which profile the wizard saves to.
+    pub setup: Setup,
+    /// Hand edits of the settings file show up here too.
+    config_watch: ConfigWatcher,
+    config_polled: Instant,
 }
 
 impl HeadsupApp {
@@ -80,6 +86,25 @@ impl HeadsupApp {
             settings_message: None,
             history: None,
             stretches: Stretches::builtin(),
+            setup: Setup::Default,
+            config_watch: ConfigWatcher::new(config_path),
+            config_polled: Instant::now(),
+        }
+    }
+
+    /// Picks up edits of the settings file made outside the window.
+    fn refresh_settings(&mut self) {
+        if self.config_polled.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        self.config_polled = Instant::now();
+        match self.config_watch.poll() {
+            Some(Ok(cfg)) => {
+                self.sensitivity = sensitivity_of(cfg.posture.forward_below);
+                self.alert_style = cfg.alerts.style;
+            }
+            Some(Err(e)) => self.settings_message = Some(format!("The settings file has an error: {e}")),
+            None => {}
         }
     }
 
@@ -266,8 +291,16 @@ impl HeadsupApp {
                         "Not calibrated yet: judgements are provisional.",
                     );
                 }
+                ui.horizontal(|ui| {
+                    ui.label("Save as");
+                    for (setup, name) in
+                        [(Setup::Default, "this profile"), (Setup::Desk, "desk"), (Setup::Laptop, "laptop")]
+                    {
+                        ui.selectable_value(&mut self.setup, setup, name);
+                    }
+                });
                 if ui.button("Calibrate (5 s)").clicked() {
-                    self.send(Request::Calibrate { seconds: 5.0 });
+                    self.send(Request::Calibrate { seconds: 5.0, setup: self.setup });
                 }
             }
         }
@@ -290,6 +323,18 @@ impl HeadsupApp {
         let mut text = Vec::new();
         let _ = report::write_text(&mut text, &Period::day(clock::today()), today);
         ui.monospace(String::from_utf8_lossy(&text));
+        if !today.episodes.is_empty() {
+            ui.label(egui::RichText::new("Forward-head episodes today").strong());
+            for e in &today.episodes {
+                ui.label(format!(
+                    "{} · {:.0} min · worst score {:.0} · mostly {}",
+                    &e.start.get(11..16).unwrap_or(""),
+                    e.duration_s / 60.0,
+                    e.min_score,
+                    e.main_signal
+                ));
+            }
+        }
         ui.heading("This week");
         let (rect, _) = ui.allocate_exact_size(Vec2::new(420.0, 160.0), egui::Sense::hover());
         let painter = ui.painter_at(rect);
@@ -322,6 +367,7 @@ impl HeadsupApp {
     }
 
     fn settings(&mut self, ui: &mut egui::Ui) {
+        self.refresh_settings();
         ui.label(format!("Settings file: {}", self.config_path.display()));
         ui.add(egui::Slider::new(&mut self.sensitivity, 0.0..=100.0).text("Sensitivity"));
         let (fwd, good) = thresholds_for(self.sensitivity);

@@ -19,8 +19,10 @@ pub enum Request {
     Pause,
     Resume,
     Status,
-    /// Take `seconds` of frames as the new baseline (the window's wizard).
+    /// Take `seconds` of frames as the new baseline (the window's wizard),
+    /// saved as the profile for `setup`.
     Calibrate {
+        setup: Setup,
         seconds: f64,
     },
 }
@@ -35,9 +37,8 @@ impl Request {
             (Some("pause"), None) => Ok(Request::Pause),
             (Some("resume"), None) => Ok(Request::Resume),
             (Some("status"), None) => Ok(Request::Status),
-            (Some("calibrate"), d) => {
-                parse_duration(d.unwrap_or("5s")).map(|seconds| Request::Calibrate { seconds })
-            }
+            (Some("calibrate"), d) => parse_duration(d.unwrap_or("5s"))
+                .map(|seconds| Request::Calibrate { seconds, setup: Setup::Default }),
             _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
         }
     }
@@ -48,7 +49,26 @@ impl Request {
             Request::Pause => "pause".into(),
             Request::Resume => "resume".into(),
             Request::Status => "status".into(),
-            Request::Calibrate { seconds } => format!("calibrate {seconds}"),
+            Request::Calibrate { seconds, .. } => format!("calibrate {seconds}"),
+        }
+    }
+}
+
+/// Which profile a calibration from the window is saved as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setup {
+    /// The profile the watcher was started with (or `default`).
+    Default,
+    Desk,
+    Laptop,
+}
+
+impl Setup {
+    pub fn profile_name(self) -> Option<&'static str> {
+        match self {
+            Setup::Default => None,
+            Setup::Desk => Some("desk"),
+            Setup::Laptop => Some("laptop"),
         }
     }
 }

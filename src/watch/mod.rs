@@ -435,7 +435,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     let mut cpu_percent = 0.0f64;
     let mut fps_mark = (Instant::now(), 0u64);
     let mut fps = 0.0f64;
-    let mut calibrating: Option<(Calibrator, f64)> = None;
+    let mut calibrating: Option<(Calibrator, f64, control::Setup)> = None;
 
     loop {
         if opts.stop.load(Ordering::Relaxed) {
@@ -461,8 +461,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             pending.push((s.request, None));
         }
         for (req, reply) in pending {
-            if let Request::Calibrate { seconds } = req {
-                calibrating = Some((Calibrator::new(), t + seconds));
+            if let Request::Calibrate { seconds, setup } = req {
+                calibrating = Some((Calibrator::new(), t + seconds, setup));
             }
             let was = mode;
             let answer =
@@ -634,7 +634,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         };
         let result = estimator.track(&frame, t)?;
         let luma = frame.mean_luma();
-        if let Some((cal, until)) = calibrating.as_mut() {
+        if let Some((cal, until, setup)) = calibrating.as_mut() {
             let j = crate::posture::judge(result, luma, None, engine.config());
             cal.add(&j, meta.width, meta.height);
             let mut progress = snapshot::CalibrationProgress {
@@ -652,9 +652,10 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 progress.done = true;
                 match cal.finish() {
                     Ok(baseline) => {
-                        let name = opts
-                            .profile
-                            .clone()
+                        let name = setup
+                            .profile_name()
+                            .map(String::from)
+                            .or_else(|| opts.profile.clone())
                             .unwrap_or_else(|| crate::config::profiles::DEFAULT_PROFILE.into());
                         let profile = crate::config::profiles::Profile {
                             name: name.clone(),

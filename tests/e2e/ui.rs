@@ -129,6 +129,9 @@ fn the_calibration_wizard_produces_a_profile() {
     wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
     let mut h = harness(app);
     assert!(h.query_by_label_contains("Not calibrated yet").is_some());
+    // The laptop setup gets its own profile.
+    h.get_by_label("laptop").click();
+    h.run();
     h.get_by_label("Calibrate (5 s)").click();
     h.run();
     wait_for("calibration to finish", 30, || {
@@ -137,7 +140,7 @@ fn the_calibration_wizard_produces_a_profile() {
     let progress = run.snapshot.lock().expect("snapshot").calibration.clone().expect("progress");
     assert!(progress.ok, "{}", progress.message);
     assert!(progress.good_frames >= 10, "{progress:?}");
-    assert!(run.home.join("profiles/desk.toml").is_file());
+    assert!(run.home.join("profiles/laptop.toml").is_file());
     wait_for("baseline in use", 10, || run.snapshot.lock().map(|s| s.baseline.is_some()).unwrap_or(false));
     h.run();
     assert!(h.query_by_label_contains("Done: calibrated").is_some());
@@ -163,6 +166,15 @@ fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     wait_for("config_reloaded", 5, || {
         std::fs::read_to_string(&events)
             .is_ok_and(|t| t.contains("\"config_reloaded\"") && t.contains("\"ok\":true"))
+    });
+    // A hand edit of the file shows up in the window.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(run.home.join("config.toml"), text.replace("forward_below = 65", "forward_below = 40"))
+        .expect("hand edit");
+    wait_for("the window to see the edit", 5, || {
+        std::thread::sleep(Duration::from_millis(200));
+        h.run();
+        h.state().sensitivity == 30.0
     });
 }
 
