@@ -58,6 +58,11 @@ pub struct HeadsupApp {
     stretches: Stretches,
     /// Which profile the wizard saves to.
     pub setup: Setup,
+    /// Camera chosen in the settings (None: leave as configured).
+    pub camera: Option<u32>,
+    cameras: Option<Vec<(u32, String)>>,
+    /// Today's minutes as (minute of the day, colour of the main state).
+    today_minutes: Option<(Instant, Vec<(u32, Color32)>)>,
     /// Hand edits of the settings file show up here too.
     config_watch: ConfigWatcher,
     config_polled: Instant,
@@ -87,6 +92,9 @@ impl HeadsupApp {
             history: None,
             stretches: Stretches::builtin(),
             setup: Setup::Default,
+            camera: None,
+            cameras: None,
+            today_minutes: None,
             config_watch: ConfigWatcher::new(config_path),
             config_polled: Instant::now(),
         }
@@ -292,6 +300,16 @@ impl HeadsupApp {
                     );
                 }
                 ui.horizontal(|ui| {
+                    ui.label("Judge against");
+                    for (setup, name) in
+                        [(Setup::Default, "this profile"), (Setup::Desk, "desk"), (Setup::Laptop, "laptop")]
+                    {
+                        if ui.button(format!("use {name}")).clicked() {
+                            self.send(Request::UseProfile { setup });
+                        }
+                    }
+                });
+                ui.horizontal(|ui| {
                     ui.label("Save as");
                     for (setup, name) in
                         [(Setup::Default, "this profile"), (Setup::Desk, "desk"), (Setup::Laptop, "laptop")]
@@ -310,6 +328,7 @@ impl HeadsupApp {
         let stale = self.history.as_ref().is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(30));
         if stale {
             self.history = Some((Instant::now(), load_history(&self.journal_path)));
+            self.today_minutes = load_today_minutes(&self.journal_path).ok().map(|m| (Instant::now(), m));
         }
         let Some((_, data)) = &self.history else { return };
         let (today, week) = match data {
@@ -323,6 +342,21 @@ impl HeadsupApp {
         let mut text = Vec::new();
         let _ = report::write_text(&mut text, &Period::day(clock::today()), today);
         ui.monospace(String::from_utf8_lossy(&text));
+        if let Some((_, minutes)) = &self.today_minutes {
+            ui.label(egui::RichText::new("Today, hour by hour").strong());
+            let (rect, _) = ui.allocate_exact_size(Vec2::new(480.0, 28.0), egui::Sense::hover());
+            let painter = ui.painter_at(rect);
+            painter.rect_filled(rect, 2.0, Color32::from_gray(60));
+            for &(minute_of_day, color) in minutes {
+                let x = rect.left() + minute_of_day as f32 / 1440.0 * rect.width();
+                painter.rect_filled(
+                    egui::Rect::from_min_max(Pos2::new(x, rect.top()), Pos2::new(x + 1.0, rect.bottom())),
+                    0.0,
+                    color,
+                );
+            }
+            ui.label("00:00 ………………………………………………………… 12:00 ………………………………………………………… 24:00");
+        }
         if !today.episodes.is_empty() {
             ui.label(egui::RichText::new("Forward-head episodes today").strong());
             for e in &today.episodes {
@@ -374,6 +408,22 @@ impl HeadsupApp {
         ui.label(format!(
             "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
         ));
+        let cameras = self.cameras.get_or_insert_with(|| {
+            crate::capture::camera::list()
+                .map(|l| l.into_iter().map(|c| (c.index, c.name)).collect())
+                .unwrap_or_default()
+        });
+        if cameras.is_empty() {
+            ui.label("No camera found.");
+        } else {
+            let current =
+                self.camera.map(|i| format!("camera {i}")).unwrap_or_else(|| "as configured".into());
+            egui::ComboBox::from_label("Camera").selected_text(current).show_ui(ui, |ui| {
+                for (i, name) in cameras.iter() {
+                    ui.selectable_value(&mut self.camera, Some(*i), format!("{i}: {name}"));
+                }
+            });
+        }
         egui::ComboBox::from_label("Alert style").selected_text(format!("{:?}", self.alert_style)).show_ui(
             ui,
             |ui| {
@@ -383,11 +433,12 @@ impl HeadsupApp {
             },
         );
         if ui.button("Save settings").clicked() {
-            self.settings_message =
-                Some(match settings::save(&self.config_path, self.sensitivity, self.alert_style) {
+            self.settings_message = Some(
+                match settings::save(&self.config_path, self.sensitivity, self.alert_style, self.camera) {
                     Ok(()) => "Saved; the watcher picks it up within 2 seconds.".into(),
                     Err(e) => format!("Not saved: {e}"),
-                });
+                },
+            );
         }
         if let Some(m) = &self.settings_message {
             ui.label(m);
@@ -439,6 +490,27 @@ fn load_history(path: &Path) -> Result<History, String> {
         week.push((format!("{:02}", d.2), [r.good_s, r.drifting_s, r.forward_head_s]));
     }
     Ok((report, week))
+}
+
+/// Today's recorded minutes, coloured by the state that filled most of each.
+fn load_today_minutes(path: &Path) -> Result<Vec<(u32, Color32)>, String> {
+    let j = Journal::open_read_only(path).map_err(|e| e.to_string())?;
+    let (y, m, d) = clock::today();
+    let start = clock::local_midnight(y, m, d);
+    let rows = j.minutes((start / 60.0) as i64, (start / 60.0) as i64 + 1440).map_err(|e| e.to_string())?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let parts = [
+                (r.good_s, Color32::from_rgb(76, 175, 80)),
+                (r.drifting_s, Color32::from_rgb(255, 179, 0)),
+                (r.forward_head_s, Color32::from_rgb(229, 57, 53)),
+                (r.cannot_assess_s, Color32::GRAY),
+            ];
+            let color = parts.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).map_or(Color32::GRAY, |p| p.1);
+            (((r.minute as f64 * 60.0 - start) / 60.0).clamp(0.0, 1439.0) as u32, color)
+        })
+        .collect())
 }
 
 /// Opens the window over a watcher running on its own thread; closing the

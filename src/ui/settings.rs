@@ -22,7 +22,7 @@ pub fn sensitivity_of(forward_below: f32) -> f32 {
 /// Sets the thresholds and the alert style in `path` (created from the
 /// commented defaults if missing), keeping everything else as it is, and
 /// checks that the result is still valid before writing it.
-pub fn save(path: &Path, sensitivity: f32, style: AlertStyle) -> Result<(), String> {
+pub fn save(path: &Path, sensitivity: f32, style: AlertStyle, camera: Option<u32>) -> Result<(), String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TOML.to_string(),
@@ -40,6 +40,9 @@ pub fn save(path: &Path, sensitivity: f32, style: AlertStyle) -> Result<(), Stri
         AlertStyle::None => "none",
     };
     doc["alerts"]["style"] = toml_edit::value(style);
+    if let Some(index) = camera {
+        doc["camera"]["index"] = toml_edit::value(i64::from(index));
+    }
     let out = doc.to_string();
     Config::parse(&out, path).map_err(|e| e.to_string())?;
     if let Some(dir) = path.parent() {
@@ -69,12 +72,13 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("config.toml");
         std::fs::write(&path, "# my own note\n[timing]\nonset_delay_s = 7.0 # shorter\n").unwrap();
-        save(&path, 80.0, AlertStyle::Terminal).unwrap();
+        save(&path, 80.0, AlertStyle::Terminal, Some(2)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("# my own note") && text.contains("onset_delay_s = 7.0 # shorter"), "{text}");
         let c = Config::load(&path).unwrap();
         assert_eq!((c.posture.forward_below, c.posture.good_above), (65.0, 90.0));
         assert_eq!(c.alerts.style, AlertStyle::Terminal);
+        assert_eq!(c.camera.index, 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -19,6 +19,10 @@ pub enum Request {
     Pause,
     Resume,
     Status,
+    /// Judge against the saved profile of `setup` from now on.
+    UseProfile {
+        setup: Setup,
+    },
     /// Take `seconds` of frames as the new baseline (the window's wizard),
     /// saved as the profile for `setup`.
     Calibrate {
@@ -37,6 +41,9 @@ impl Request {
             (Some("pause"), None) => Ok(Request::Pause),
             (Some("resume"), None) => Ok(Request::Resume),
             (Some("status"), None) => Ok(Request::Status),
+            (Some("profile"), Some("desk")) => Ok(Request::UseProfile { setup: Setup::Desk }),
+            (Some("profile"), Some("laptop")) => Ok(Request::UseProfile { setup: Setup::Laptop }),
+            (Some("profile"), Some("default")) => Ok(Request::UseProfile { setup: Setup::Default }),
             (Some("calibrate"), d) => parse_duration(d.unwrap_or("5s"))
                 .map(|seconds| Request::Calibrate { seconds, setup: Setup::Default }),
             _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
@@ -50,6 +57,7 @@ impl Request {
             Request::Resume => "resume".into(),
             Request::Status => "status".into(),
             Request::Calibrate { seconds, .. } => format!("calibrate {seconds}"),
+            Request::UseProfile { setup } => format!("profile {}", setup.profile_name().unwrap_or("default")),
         }
     }
 }

@@ -464,6 +464,16 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             if let Request::Calibrate { seconds, setup } = req {
                 calibrating = Some((Calibrator::new(), t + seconds, setup));
             }
+            if let Request::UseProfile { setup } = req {
+                let name = setup.profile_name().unwrap_or(crate::config::profiles::DEFAULT_PROFILE);
+                match crate::config::profiles::Profiles::new(opts.profiles_dir.clone()).load(name) {
+                    Ok(p) => {
+                        engine.set_baseline(Some(p.baseline));
+                        engine.interrupt();
+                    }
+                    Err(e) => tracing::warn!("{e}"),
+                }
+            }
             let was = mode;
             let answer =
                 apply_request(req, &mut mode, t, &mut events, last.as_ref(), &summary, fps, &source_name);
@@ -538,6 +548,22 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             match config_watch.poll() {
                 Some(Ok(cfg)) => {
                     alerter.update_settings(cfg.alerts.clone());
+                    // A different camera or resolution: reopen the capture live.
+                    if let SourceSpec::Camera { index, width, height, fps } = &mut opts.source {
+                        let c = &cfg.camera;
+                        if (*index, *width, *height) != (c.index, c.width, c.height) {
+                            (*index, *width, *height) = (c.index, c.width, c.height);
+                            *fps = c.fps_drifting.ceil().max(1.0) as u32;
+                            threaded = None;
+                            match Threaded::spawn(opts.source.clone(), false) {
+                                Ok((th, name)) => {
+                                    threaded = Some(th);
+                                    events.emit(t, "camera_found", json!({ "source": name }));
+                                }
+                                Err(e) => events.emit(t, "camera_lost", json!({ "error": e.to_string() })),
+                            }
+                        }
+                    }
                     if let Some(r) = recorder.as_mut() {
                         r.set_break_reset(cfg.timing.break_reset_min);
                         r.config_change(t, true, config_watch.path().display().to_string());
@@ -572,6 +598,16 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                     continue;
                 }
                 th.next(&mut buf)
+            }
+            // The camera could not be reopened after a switch: retry now and then.
+            (None, None) if matches!(opts.source, SourceSpec::Camera { .. }) => {
+                std::thread::sleep(Duration::from_secs(2));
+                t = wall_start.elapsed().as_secs_f64();
+                if let Ok((th, name)) = Threaded::spawn(opts.source.clone(), false) {
+                    threaded = Some(th);
+                    events.emit(t, "camera_found", json!({ "source": name }));
+                }
+                continue;
             }
             (None, None) => Item::End,
         };
@@ -808,7 +844,7 @@ fn apply_request(
                 events.emit(t, "resume", json!({ "reason": "requested" }));
             }
         }
-        Request::Status | Request::Calibrate { .. } => {}
+        Request::Status | Request::Calibrate { .. } | Request::UseProfile { .. } => {}
     }
     let (mode_name, left) = mode_name(*mode, t);
     json!({
