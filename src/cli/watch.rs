@@ -106,7 +106,8 @@ fn first_start_notice() {
 
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
+        // The windowing stack's own chatter only when something is wrong.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},winit=error", cfg.log.level)));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 

@@ -173,7 +173,7 @@ impl HeadsupApp {
                 ui.colored_label(Color32::from_rgb(229, 57, 53), "Camera in use by another program");
             }
             ui.separator();
-            if snap.mode == "watching" {
+            if snap.mode == "watching" || snap.mode.is_empty() {
                 if ui.button("Pause").clicked() {
                     self.send(Request::Pause);
                 }
@@ -190,7 +190,7 @@ impl HeadsupApp {
             ui.add(egui::Label::new(a.reason().to_string()).wrap());
         }
         if let Some(msg) = &snap.finished {
-            ui.label(format!("Stopped: {msg}"));
+            ui.colored_label(Color32::from_rgb(229, 57, 53), format!("Not watching: {msg}"));
         }
     }
 
@@ -522,7 +522,17 @@ pub fn run(mut opts: WatchOptions, config_path: &Path, journal_path: &Path) -> a
     opts.requests = Some(rx);
     let stop: Arc<AtomicBool> = opts.stop.clone();
     let config = opts.config.clone();
-    let watcher = std::thread::Builder::new().name("watcher".into()).spawn(move || watch::run(opts))?;
+    let shown = snapshot.clone();
+    let watcher = std::thread::Builder::new().name("watcher".into()).spawn(move || {
+        let result = watch::run(opts);
+        // The window stays open and says why watching stopped (no camera, …).
+        if let Err(e) = &result
+            && let Ok(mut s) = shown.lock()
+        {
+            s.finished = Some(e.to_string());
+        }
+        result
+    })?;
     let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config);
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_title("headsup").with_inner_size([760.0, 720.0]),
@@ -532,6 +542,9 @@ pub fn run(mut opts: WatchOptions, config_path: &Path, journal_path: &Path) -> a
     stop.store(true, Ordering::Relaxed);
     let watched = watcher.join().map_err(|_| anyhow::anyhow!("the watcher thread panicked"))?;
     result.map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
-    watched?;
+    // The window already showed a watcher error; closing it is a normal end.
+    if let Err(e) = watched {
+        tracing::info!("watcher ended: {e}");
+    }
     Ok(())
 }
