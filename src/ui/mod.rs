@@ -51,6 +51,7 @@ pub struct HeadsupApp {
     texture_seq: u64,
     pub mirror: bool,
     pub hide_image: bool,
+    pub blur_image: bool,
     pub sensitivity: f32,
     pub alert_style: AlertStyle,
     pub settings_message: Option<String>,
@@ -86,6 +87,7 @@ impl HeadsupApp {
             texture_seq: u64::MAX,
             mirror: true,
             hide_image: false,
+            blur_image: false,
             sensitivity: sensitivity_of(config.posture.forward_below),
             alert_style: config.alerts.style,
             settings_message: None,
@@ -197,6 +199,7 @@ impl HeadsupApp {
     fn live(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.mirror, "Mirror");
+            ui.checkbox(&mut self.blur_image, "Blur");
             ui.checkbox(&mut self.hide_image, "Hide image (privacy)");
             // The runtime without its library path, so the row stays short.
             let runtime = snap.runtime.split(" (").next().unwrap_or("");
@@ -207,10 +210,14 @@ impl HeadsupApp {
         ui.add(egui::ProgressBar::new(score / 100.0).text(format!("alignment {score:.0} / 100")));
         if snap.preview_width > 0 {
             if self.texture_seq != snap.seq {
-                let img = egui::ColorImage::from_rgb(
-                    [snap.preview_width as usize, snap.preview_height as usize],
-                    &snap.preview,
-                );
+                let img = if self.blur_image {
+                    blurred(snap.preview_width as usize, snap.preview_height as usize, &snap.preview)
+                } else {
+                    egui::ColorImage::from_rgb(
+                        [snap.preview_width as usize, snap.preview_height as usize],
+                        &snap.preview,
+                    )
+                };
                 match &mut self.texture {
                     Some(t) => t.set(img, egui::TextureOptions::LINEAR),
                     None => {
@@ -490,6 +497,30 @@ fn load_history(path: &Path) -> Result<History, String> {
         week.push((format!("{:02}", d.2), [r.good_s, r.drifting_s, r.forward_head_s]));
     }
     Ok((report, week))
+}
+
+/// A privacy blur: the preview averaged over 16-pixel blocks; the linear
+/// texture filter smooths the blocks when it is drawn at full size.
+fn blurred(w: usize, h: usize, rgb: &[u8]) -> egui::ColorImage {
+    const B: usize = 16;
+    let (bw, bh) = (w.div_ceil(B), h.div_ceil(B));
+    let mut out = Vec::with_capacity(bw * bh * 3);
+    for by in 0..bh {
+        for bx in 0..bw {
+            let (mut sum, mut n) = ([0u32; 3], 0u32);
+            for y in by * B..((by + 1) * B).min(h) {
+                for x in bx * B..((bx + 1) * B).min(w) {
+                    let i = (y * w + x) * 3;
+                    for c in 0..3 {
+                        sum[c] += u32::from(rgb[i + c]);
+                    }
+                    n += 1;
+                }
+            }
+            out.extend(sum.map(|v| (v / n.max(1)) as u8));
+        }
+    }
+    egui::ColorImage::from_rgb([bw, bh], &out)
 }
 
 /// Today's recorded minutes, coloured by the state that filled most of each.

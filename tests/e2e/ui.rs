@@ -109,6 +109,10 @@ fn snooze_and_resume_change_the_watchers_state() {
     let (run, app) = start("snooze");
     wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
     let mut h = harness(app);
+    // The privacy blur redraws the preview from 16-px blocks.
+    h.state_mut().blur_image = true;
+    h.run();
+    assert!(h.query_by_label("Blur").is_some());
     h.get_by_label("Snooze 15 min").click();
     h.run();
     wait_for("snoozed", 10, || run.snapshot.lock().map(|s| s.mode == "snoozed").unwrap_or(false));
