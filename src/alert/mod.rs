@@ -153,6 +153,21 @@ fn deliver_loop(
     }
 }
 
+/// Asks the desktop's notification service who it is ("dunst 1.9.0"),
+/// for `headsup doctor`; the error says why none answered.
+pub fn notification_service() -> Result<String, String> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        notify_rust::get_server_information()
+            .map(|i| format!("{} {} (by {})", i.name, i.version, i.vendor))
+            .map_err(|e| e.to_string())
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        Ok("the system's notification centre".into())
+    }
+}
+
 /// Shows a desktop notification; where the service supports actions it
 /// offers "Snooze 30 min" and waits for the answer on a helper thread.
 fn desktop_notification(n: &Notice, fb: Sender<Feedback>) -> Result<(), String> {

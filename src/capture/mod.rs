@@ -8,6 +8,7 @@ pub mod camera;
 mod image_file;
 pub mod replay;
 
+pub use camera::CameraRequest;
 use image_file::decode_jpeg;
 pub use image_file::{ImageError, MAX_SIDE, collect_images, load_rgb};
 
@@ -54,15 +55,19 @@ pub struct FrameMeta {
 /// Why a source could not give a frame.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("no camera found{}", if *.index == 0 { String::new() } else { format!(" at index {}", .index) })]
+    #[error("camera {index} not found (`headsup cameras` lists the cameras there are)")]
     NoCamera { index: u32 },
-    #[error("camera {name} is busy (another program, e.g. a video call, is using it)")]
+    #[error("{name} is busy: another program (a video call?) is using it")]
     Busy { name: String },
-    #[error("no permission to open camera {name} (is your user in the `video` group?)")]
+    #[error("no permission to open {name} (is your user in the `video` group?)")]
     PermissionDenied { name: String },
-    #[error("camera {name} disconnected: {message}")]
-    Disconnected { name: String, message: String },
-    #[error("camera {name}: {message}")]
+    #[error("{name} was disconnected (unplugged?)")]
+    Disconnected { name: String },
+    #[error("{name} stopped delivering frames ({seconds:.0} s without one)")]
+    Stalled { name: String, seconds: f64 },
+    #[error("{name} offers no format headsup can read (it offers {offered}; headsup reads MJPEG and YUYV)")]
+    NoFormat { name: String, offered: String },
+    #[error("{name}: {message}")]
     Camera { name: String, message: String },
     /// One unreadable frame: skipped and counted, not fatal.
     #[error("{0}")]
@@ -83,13 +88,27 @@ impl CaptureError {
         matches!(self, CaptureError::BadFrame(_))
     }
 
-    /// The device may come back (unplugged, busy): retry with backoff.
+    /// The device may come back (unplugged, busy, stalled): retry with backoff.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            CaptureError::Busy { .. } | CaptureError::Disconnected { .. } | CaptureError::NoCamera { .. }
+            CaptureError::Busy { .. }
+                | CaptureError::Disconnected { .. }
+                | CaptureError::NoCamera { .. }
+                | CaptureError::Stalled { .. }
         )
     }
+}
+
+/// What one read gave.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Read {
+    /// A frame, written into the caller's buffer.
+    Frame(FrameMeta),
+    /// No frame yet (a live source waited its slice): read again.
+    Pending,
+    /// A replay has ended.
+    End,
 }
 
 /// A source of frames: the camera or a replay.
@@ -98,8 +117,9 @@ impl CaptureError {
 pub trait FrameSource {
     /// What it is, for the user ("camera 0: Integrated Webcam", "replay frames/").
     fn name(&self) -> &str;
-    /// Writes the next frame into `buf` (RGB8). `Ok(None)`: a replay has ended.
-    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Option<FrameMeta>, CaptureError>;
+    /// Writes the next frame into `buf` (RGB8). A live source waits at
+    /// most a fraction of a second before answering [`Read::Pending`].
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Read, CaptureError>;
     /// Lets go of the device (camera light off); the next `read` reopens it.
     fn release(&mut self) {}
     /// Whether frames arrive in real time (a camera) rather than on a replay clock.

@@ -4,11 +4,11 @@
 //! maintained decoder for every container and codec); without ffmpeg the
 //! error says so.
 
-use std::io::Read;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use super::{CaptureError, FrameMeta, FrameSource, collect_images, load_rgb};
+use super::{CaptureError, FrameMeta, FrameSource, Read, collect_images, load_rgb};
 
 /// Image files of a folder (or a list), one frame each, at `fps`.
 pub struct ImageSequence {
@@ -44,13 +44,13 @@ impl FrameSource for ImageSequence {
         &self.name
     }
 
-    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Option<FrameMeta>, CaptureError> {
-        let Some(file) = self.files.get(self.next) else { return Ok(None) };
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Read, CaptureError> {
+        let Some(file) = self.files.get(self.next) else { return Ok(Read::End) };
         let n = self.next;
         self.next += 1;
         let t = Some(n as f64 / self.fps);
         match load_rgb(file, buf) {
-            Ok((width, height)) => Ok(Some(FrameMeta { width, height, t })),
+            Ok((width, height)) => Ok(Read::Frame(FrameMeta { width, height, t })),
             // The whole folder is gone (unmounted, deleted): the source vanished.
             Err(_) if self.dir.as_ref().is_some_and(|d| !d.is_dir()) => Err(CaptureError::Vanished {
                 path: self.dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
@@ -123,15 +123,15 @@ impl FrameSource for VideoFile {
         &self.name
     }
 
-    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Option<FrameMeta>, CaptureError> {
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Read, CaptureError> {
         buf.resize(self.width as usize * self.height as usize * 3, 0);
         match self.stdout.read_exact(buf) {
             Ok(()) => {
                 let t = Some(self.n as f64 / self.fps);
                 self.n += 1;
-                Ok(Some(FrameMeta { width: self.width, height: self.height, t }))
+                Ok(Read::Frame(FrameMeta { width: self.width, height: self.height, t }))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(Read::End),
             Err(e) => Err(CaptureError::Video { path: self.path.clone(), message: e.to_string() }),
         }
     }

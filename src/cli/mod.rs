@@ -3,6 +3,7 @@
 
 mod analyze;
 mod calibrate;
+mod doctor;
 mod history;
 mod settings;
 mod watch;
@@ -61,6 +62,8 @@ enum Command {
     Status,
     /// List the cameras and their formats.
     Cameras,
+    /// Check the camera, the inference runtime, notifications, the journal and the settings.
+    Doctor(doctor::DoctorArgs),
     /// Start headsup at login (on) or not (off).
     Autostart {
         #[arg(value_parser = ["on", "off"])]
@@ -142,6 +145,7 @@ pub fn main() -> ExitCode {
         Some(Command::Resume) => watch::control(headsup::watch::control::Request::Resume),
         Some(Command::Status) => watch::control(headsup::watch::control::Request::Status),
         Some(Command::Cameras) => watch::cameras(),
+        Some(Command::Doctor(args)) => doctor::run(&args, config),
         Some(Command::Autostart { state }) => watch::autostart(state == "on"),
         Some(Command::Forget { yes }) => watch::forget(yes),
         Some(Command::Report(args)) => history::report(&args),

@@ -11,14 +11,13 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::Args;
-use headsup::capture::{Frame, FrameSource, camera};
-use headsup::clock;
-use headsup::config::profiles::{DEFAULT_PROFILE, Profile, Profiles};
+use headsup::capture::{CameraRequest, camera};
+use headsup::config::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::config::{Config, paths};
 use headsup::pose::PoseEstimator;
-use headsup::posture::{Baseline, Calibrator, judge};
+use headsup::posture::Baseline;
 use headsup::watch::control::{self, Request, parse_duration};
-use headsup::watch::{Scheduled, SourceSpec, WatchOptions};
+use headsup::watch::{Scheduled, SourceSpec, WatchOptions, camera_request};
 
 use super::calibrate::{calibrate_files, expand};
 use super::{PoseArgs, load_config};
@@ -136,12 +135,10 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     };
     let source = match &args.source {
         Some(path) => SourceSpec::Replay { path: path.clone(), fps: args.fps },
-        None => SourceSpec::Camera {
+        None => SourceSpec::Camera(CameraRequest {
             index: args.camera.unwrap_or(cfg.camera.index),
-            width: cfg.camera.width,
-            height: cfg.camera.height,
-            fps: cfg.camera.fps_drifting.ceil().max(1.0) as u32,
-        },
+            ..camera_request(&cfg.camera)
+        }),
     };
     let events_to_stdout = args.events.as_deref() == Some(Path::new("-"));
     let events: Option<Box<dyn Write + Send>> = match &args.events {
@@ -235,52 +232,17 @@ fn no_calibration(
         return Ok(ExitCode::from(2));
     }
     let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
-    calibrate_camera(name, args.camera.unwrap_or(cfg.camera.index), 5.0, &args.pose, cfg)?;
+    let code = super::calibrate::calibrate_camera(
+        name,
+        args.camera.unwrap_or(cfg.camera.index),
+        5.0,
+        &args.pose,
+        cfg,
+    )?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
     run(args, config)
-}
-
-/// Calibrates from the live camera: a countdown, then `seconds` of frames.
-pub fn calibrate_camera(
-    name: &str,
-    index: u32,
-    seconds: f64,
-    pose: &PoseArgs,
-    cfg: &Config,
-) -> anyhow::Result<()> {
-    let mut est = PoseEstimator::new(&pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
-    let mut cam = camera::Webcam::new(index, cfg.camera.width, cfg.camera.height, 15);
-    let mut buf = Vec::new();
-    // Open the camera before the countdown, so errors come first.
-    cam.read(&mut buf)?;
-    for n in (1..=3).rev() {
-        eprintln!("Sit in your good posture, facing the screen... {n}");
-        std::thread::sleep(std::time::Duration::from_secs(1));
-    }
-    let mut cal = Calibrator::new();
-    let start = std::time::Instant::now();
-    let (mut w, mut h) = (0, 0);
-    while start.elapsed().as_secs_f64() < seconds {
-        let Some(meta) = cam.read(&mut buf)? else { break };
-        let Some(frame) = Frame::new(meta.width, meta.height, &buf) else { continue };
-        (w, h) = (meta.width, meta.height);
-        let result = est.track(&frame, start.elapsed().as_secs_f64())?;
-        let j = judge(result, frame.mean_luma(), None, cfg);
-        cal.add(&j, w, h);
-        eprint!("\r  {} usable frames", cal.good_frames());
-    }
-    cam.release();
-    eprintln!();
-    let baseline = cal.finish().context("calibration rejected")?;
-    let profile = Profile {
-        name: name.to_string(),
-        created: clock::now_rfc3339(),
-        camera: cam.name().to_string(),
-        frames: cal.good_frames(),
-        baseline,
-    };
-    let path = Profiles::default().save(&profile)?;
-    eprintln!("headsup: calibrated profile {name:?} ({w}x{h}); saved to {}", path.display());
-    Ok(())
 }
 
 /// `headsup snooze|pause|resume|status`.
@@ -308,25 +270,37 @@ pub fn snooze_duration(s: &str) -> Result<f64, String> {
     parse_duration(s)
 }
 
-/// `headsup cameras`.
+/// `headsup cameras`: each camera with every format headsup can read.
 pub fn cameras() -> anyhow::Result<ExitCode> {
-    let list = camera::list()?;
+    let list = camera::list();
     if list.is_empty() {
         println!("no cameras found");
     }
     for c in list {
-        println!("{}: {} ({})", c.index, c.name, c.description);
-        for f in c.formats {
+        println!("{}: {}", c.index, c.name);
+        for f in &c.formats {
             println!("    {f}");
+        }
+        match c.error {
+            Some(e) => println!("    (formats not readable: {e})"),
+            None if c.formats.is_empty() => {
+                println!("    (no format headsup can read: it reads MJPEG and YUYV)")
+            }
+            None => {}
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The XDG autostart entry: `$XDG_CONFIG_HOME/autostart/headsup.desktop`.
+pub fn autostart_file() -> PathBuf {
+    let config_home = paths::config_dir().parent().map(Path::to_path_buf).unwrap_or_else(paths::config_dir);
+    config_home.join("autostart").join("headsup.desktop")
+}
+
 /// `headsup autostart on|off`: an XDG autostart entry for this executable.
 pub fn autostart(on: bool) -> anyhow::Result<ExitCode> {
-    let config_home = paths::config_dir().parent().map(Path::to_path_buf).unwrap_or_else(paths::config_dir);
-    let file = config_home.join("autostart").join("headsup.desktop");
+    let file = autostart_file();
     if on {
         let exe = std::env::current_exe().context("cannot find this executable")?;
         let dir = file.parent().context("autostart folder")?;

@@ -416,9 +416,7 @@ impl HeadsupApp {
             "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
         ));
         let cameras = self.cameras.get_or_insert_with(|| {
-            crate::capture::camera::list()
-                .map(|l| l.into_iter().map(|c| (c.index, c.name)).collect())
-                .unwrap_or_default()
+            crate::capture::camera::list().into_iter().map(|c| (c.index, c.name)).collect()
         });
         if cameras.is_empty() {
             ui.label("No camera found.");

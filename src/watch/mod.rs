@@ -30,7 +30,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::json;
 
 use crate::alert::{Alerter, Feedback};
-use crate::capture::{CaptureError, Frame, FrameMeta, FrameSource, camera::Webcam, replay};
+use crate::capture::{
+    CameraRequest, CaptureError, Frame, FrameMeta, FrameSource, Read, camera::Webcam, replay,
+};
 use crate::config::{Config, ConfigWatcher};
 use crate::pose::{PoseError, PoseEstimator, PoseOptions};
 use crate::posture::{Assessment, Baseline, Calibrator, Events, PostureEngine, State};
@@ -43,7 +45,7 @@ const AWAY_POLL_S: f64 = 3.0;
 /// Where frames come from.
 #[derive(Clone, Debug)]
 pub enum SourceSpec {
-    Camera { index: u32, width: u32, height: u32, fps: u32 },
+    Camera(CameraRequest),
     Replay { path: PathBuf, fps: f64 },
 }
 
@@ -126,8 +128,10 @@ enum Item {
     Idle,
     End,
     BadFrame(String),
+    /// The camera is gone, busy or stalled (the message says which).
     Lost(String),
-    Found,
+    /// It is back, under this name.
+    Found(String),
 }
 
 /// Frames from a replay, read on the calling thread, every frame.
@@ -179,11 +183,23 @@ impl Threaded {
         });
         let (name_tx, name_rx) = std::sync::mpsc::channel();
         let sh = shared.clone();
+        let spec_for_error = spec.clone();
         let thread = std::thread::Builder::new()
             .name("capture".into())
             .spawn(move || capture_loop(spec, realtime_replay, sh, name_tx))
             .map_err(|e| CaptureError::Camera { name: "capture thread".into(), message: e.to_string() })?;
-        let name = name_rx.recv().unwrap_or(Err(CaptureError::NoCamera { index: 0 }))?;
+        // Opening never blocks for long (reads wait in short slices); the
+        // bound only guards against a driver that hangs in open().
+        let name = match name_rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(r) => r?,
+            Err(_) => {
+                shared.mode.store(2, Ordering::Relaxed);
+                return Err(CaptureError::Camera {
+                    name: spec_name(&spec_for_error),
+                    message: "the camera did not answer within 10 s".into(),
+                });
+            }
+        };
         Ok((Self { shared, thread: Some(thread) }, name))
     }
 
@@ -217,26 +233,43 @@ impl Threaded {
 }
 
 impl Drop for Threaded {
+    /// Stops the capture thread. It notices within a read slice; should a
+    /// driver hang in a call, the thread is left behind rather than the
+    /// watcher hanging on it (the process exit takes it down).
     fn drop(&mut self) {
         self.set_mode(2);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            } else {
+                tracing::warn!("the capture thread did not stop within 2 s; leaving it");
+            }
         }
+    }
+}
+
+fn spec_name(spec: &SourceSpec) -> String {
+    match spec {
+        SourceSpec::Camera(r) => format!("camera {}", r.index),
+        SourceSpec::Replay { path, .. } => format!("replay {}", path.display()),
     }
 }
 
 fn open_source(spec: &SourceSpec) -> Result<Box<dyn FrameSource>, CaptureError> {
     match spec {
-        SourceSpec::Camera { index, width, height, fps } => {
-            Ok(Box::new(Webcam::new(*index, *width, *height, *fps)))
-        }
+        SourceSpec::Camera(request) => Ok(Box::new(Webcam::new(*request))),
         SourceSpec::Replay { path, fps } => replay::open(path, *fps),
     }
 }
 
-/// Reads frames into the slot until told to stop. Device trouble is
-/// reported once and retried with backoff; the camera is released while
-/// the watcher is paused or snoozed.
+/// Reads frames into the slot until told to stop. Device trouble (gone,
+/// busy, stalled) is reported once and retried with backoff; the camera is
+/// released while the watcher is paused or snoozed. Reads wait at most a
+/// short slice, so a stop or a pause is seen promptly even mid-stall.
 fn capture_loop(
     spec: SourceSpec,
     realtime_replay: bool,
@@ -296,11 +329,11 @@ fn capture_loop(
             None => source.read(&mut buf),
         };
         match read {
-            Ok(Some(meta)) => {
+            Ok(Read::Frame(meta)) => {
                 if lost {
                     lost = false;
                     backoff = 1.0;
-                    push(Item::Found);
+                    push(Item::Found(source.name().to_string()));
                 }
                 if realtime_replay && let Some(t) = meta.t {
                     // Pace the replay like a camera.
@@ -321,26 +354,40 @@ fn capture_loop(
                     sh.ready.notify_one();
                 }
             }
-            Ok(None) => {
+            Ok(Read::Pending) => {}
+            Ok(Read::End) => {
                 if let Ok(mut s) = sh.slot.lock() {
                     s.ended = true;
                     sh.ready.notify_one();
                 }
                 break;
             }
-            Err(e) if e.is_bad_frame() => push(Item::BadFrame(e.to_string())),
+            Err(e) if e.is_bad_frame() => {
+                // An unreadable frame takes its turn at the adaptive rate too.
+                last_read = Some(Instant::now());
+                push(Item::BadFrame(e.to_string()));
+            }
             Err(e) if e.is_transient() => {
                 if !lost {
                     lost = true;
                     push(Item::Lost(e.to_string()));
                 }
                 source.release();
-                // Back off 1, 2, 4 … 30 s, staying responsive to stop.
-                let until = Instant::now() + Duration::from_secs_f64(backoff);
+                // A missing device is looked for every second (a failed
+                // open costs nothing, and a replug is picked up at once);
+                // a busy or stalled one is retried after 1, 2, 4 … 30 s.
+                let wait = match e {
+                    CaptureError::NoCamera { .. } | CaptureError::Disconnected { .. } => 1.0,
+                    _ => {
+                        let wait = backoff;
+                        backoff = (backoff * 2.0).min(30.0);
+                        wait
+                    }
+                };
+                let until = Instant::now() + Duration::from_secs_f64(wait);
                 while Instant::now() < until && sh.mode.load(Ordering::Relaxed) != 2 {
-                    std::thread::sleep(Duration::from_millis(100));
+                    std::thread::sleep(Duration::from_millis(50));
                 }
-                backoff = (backoff * 2.0).min(30.0);
             }
             Err(e) => {
                 push(Item::Lost(e.to_string()));
@@ -403,7 +450,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             None => None,
         };
     let live = matches!(opts.source, SourceSpec::Camera { .. }) || opts.realtime;
-    let (mut direct, mut threaded, source_name) = if live {
+    let (mut direct, mut threaded, mut source_name) = if live {
         let (t, name) = Threaded::spawn(opts.source.clone(), opts.realtime)?;
         (None, Some(t), name)
     } else {
@@ -436,6 +483,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     let mut fps_mark = (Instant::now(), 0u64);
     let mut fps = 0.0f64;
     let mut calibrating: Option<(Calibrator, f64, control::Setup)> = None;
+    let mut camera_out = false;
+    let mut bad_frames = BadFrameLog::default();
 
     loop {
         if opts.stop.load(Ordering::Relaxed) {
@@ -549,11 +598,10 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 Some(Ok(cfg)) => {
                     alerter.update_settings(cfg.alerts.clone());
                     // A different camera or resolution: reopen the capture live.
-                    if let SourceSpec::Camera { index, width, height, fps } = &mut opts.source {
+                    if let SourceSpec::Camera(request) = &mut opts.source {
                         let c = &cfg.camera;
-                        if (*index, *width, *height) != (c.index, c.width, c.height) {
-                            (*index, *width, *height) = (c.index, c.width, c.height);
-                            *fps = c.fps_drifting.ceil().max(1.0) as u32;
+                        if (request.index, request.width, request.height) != (c.index, c.width, c.height) {
+                            *request = camera_request(c);
                             threaded = None;
                             match Threaded::spawn(opts.source.clone(), false) {
                                 Ok((th, name)) => {
@@ -586,8 +634,9 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         // Next frame.
         let item = match (&mut direct, &mut threaded) {
             (Some(d), _) => match d.source.read(&mut buf) {
-                Ok(Some(meta)) => Item::Frame(meta),
-                Ok(None) => Item::End,
+                Ok(Read::Frame(meta)) => Item::Frame(meta),
+                Ok(Read::Pending) => Item::Idle,
+                Ok(Read::End) => Item::End,
                 Err(e) if e.is_bad_frame() => Item::BadFrame(e.to_string()),
                 Err(e) => Item::Lost(e.to_string()),
             },
@@ -611,18 +660,17 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             }
             (None, None) => Item::End,
         };
+        // A live source's clock is the wall clock, whatever the item.
+        if threaded.is_some() && !opts.realtime {
+            t = wall_start.elapsed().as_secs_f64();
+        }
         let meta = match item {
             Item::Frame(meta) => meta,
-            Item::Idle => {
-                if threaded.is_some() && !opts.realtime {
-                    t = wall_start.elapsed().as_secs_f64();
-                }
-                continue;
-            }
+            Item::Idle => continue,
             Item::End => break,
             Item::BadFrame(e) => {
                 summary.bad_frames += 1;
-                tracing::warn!("skipped a frame: {e}");
+                bad_frames.note(&e);
                 continue;
             }
             Item::Lost(e) => {
@@ -637,15 +685,31 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                     // A replay that vanished does not come back.
                     return Err(CaptureError::Vanished { path: path.display().to_string() }.into());
                 }
+                // An outage counts as a pause: nothing was seen, so nothing
+                // goes on counting through it.
+                if !camera_out {
+                    camera_out = true;
+                    if let Some(r) = recorder.as_mut() {
+                        r.pause_started(t, "camera_lost");
+                    }
+                }
                 continue;
             }
-            Item::Found => {
+            Item::Found(name) => {
                 if let Some(snap) = &opts.snapshot
                     && let Ok(mut s) = snap.lock()
                 {
                     s.camera_busy = false;
                 }
-                events.emit(t, "camera_found", json!({ "source": source_name }));
+                if camera_out {
+                    camera_out = false;
+                    engine.interrupt();
+                    if let Some(r) = recorder.as_mut() {
+                        r.pause_ended(t);
+                    }
+                }
+                events.emit(t, "camera_found", json!({ "source": name }));
+                source_name = name;
                 continue;
             }
         };
@@ -801,6 +865,38 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     }
     summary.events = events.count();
     Ok(summary)
+}
+
+/// What the watcher asks of the camera, from the `[camera]` settings.
+pub fn camera_request(c: &crate::config::CameraConfig) -> CameraRequest {
+    CameraRequest { index: c.index, width: c.width, height: c.height, min_fps: f64::from(c.fps_drifting) }
+}
+
+/// Unreadable frames said on stderr without flooding it: the first one,
+/// then at most one line a minute with how many there were.
+#[derive(Default)]
+struct BadFrameLog {
+    last_said: Option<Instant>,
+    unsaid: u64,
+}
+
+impl BadFrameLog {
+    fn note(&mut self, e: &str) {
+        match self.last_said {
+            Some(at) if at.elapsed() < Duration::from_secs(60) => self.unsaid += 1,
+            _ => {
+                let more = std::mem::take(&mut self.unsaid);
+                if more > 0 {
+                    tracing::warn!(
+                        "skipped a frame: {e} ({more} more unreadable frames since the last report)"
+                    );
+                } else {
+                    tracing::warn!("skipped a frame: {e}");
+                }
+                self.last_said = Some(Instant::now());
+            }
+        }
+    }
 }
 
 /// The mode in words, with the snooze time left.

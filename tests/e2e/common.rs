@@ -1,7 +1,9 @@
 //! Shared helpers: where the test data is, golden files, a pipeline per model.
 
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use headsup::capture::{Frame, load_rgb};
 use headsup::pose::{ModelKind, PoseEstimator, PoseOptions, PoseResult, RuntimeChoice};
@@ -64,4 +66,71 @@ pub fn key_point_errors(result: &PoseResult, golden_landmarks: &Value) -> Vec<f3
 pub fn median(v: &mut [f32]) -> f32 {
     v.sort_by(f32::total_cmp);
     v[v.len() / 2]
+}
+
+/// A private home for one run of the binary: its own config, data and
+/// runtime folders.
+pub struct Env {
+    pub home: PathBuf,
+}
+
+impl Env {
+    pub fn new(name: &str) -> Self {
+        let home = std::env::temp_dir().join(format!("headsup-watch-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        for d in ["config/headsup", "data", "run"] {
+            std::fs::create_dir_all(home.join(d)).expect("temp dirs");
+        }
+        Self { home }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_headsup"));
+        c.args(args)
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("XDG_DATA_HOME", self.home.join("data"))
+            .env("XDG_RUNTIME_DIR", self.home.join("run"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run headsup")
+    }
+
+    /// Settings with alerts to the terminal and an `on_alert` command that
+    /// appends what it receives to `alerts.txt`.
+    pub fn write_config(&self, extra: &str) -> PathBuf {
+        let log = self.home.join("alerts.txt");
+        let cfg = format!(
+            "[alerts]\nstyle = \"terminal\"\non_alert = 'echo \"$HEADSUP_STATE|$HEADSUP_KIND|$HEADSUP_SCORE|$HEADSUP_REASON\" >> {}'\n{extra}",
+            log.display()
+        );
+        let path = self.home.join("config/headsup/config.toml");
+        std::fs::write(&path, cfg).expect("config");
+        path
+    }
+
+    pub fn events(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.home.join("events.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).expect("event json")).collect()
+    }
+
+    pub fn on_alert_lines(&self) -> Vec<String> {
+        // The command runs on its own thread: give it a moment.
+        let path = self.home.join("alerts.txt");
+        for _ in 0..50 {
+            if path.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::fs::read_to_string(path).unwrap_or_default().lines().map(String::from).collect()
+    }
+}
+
+/// Asserts that a run of the binary succeeded, showing its stderr if not.
+pub fn ok(out: &Output) {
+    assert!(out.status.success(), "headsup failed:\n{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -6,6 +6,7 @@
 
 mod alloc;
 mod bad_input;
+mod camera;
 mod common;
 mod golden;
 mod journal;

@@ -4,72 +4,12 @@
 //! clock, and each failure the user can meet.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::common::*;
-
-struct Env {
-    home: PathBuf,
-}
-
-impl Env {
-    fn new(name: &str) -> Self {
-        let home = std::env::temp_dir().join(format!("headsup-watch-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&home);
-        for d in ["config/headsup", "data", "run"] {
-            std::fs::create_dir_all(home.join(d)).expect("temp dirs");
-        }
-        Self { home }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_headsup"));
-        c.args(args)
-            .env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_DATA_HOME", self.home.join("data"))
-            .env("XDG_RUNTIME_DIR", self.home.join("run"))
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run headsup")
-    }
-
-    /// Settings with alerts to the terminal and an `on_alert` command that
-    /// appends what it receives to `alerts.txt`.
-    fn write_config(&self, extra: &str) -> PathBuf {
-        let log = self.home.join("alerts.txt");
-        let cfg = format!(
-            "[alerts]\nstyle = \"terminal\"\non_alert = 'echo \"$HEADSUP_STATE|$HEADSUP_KIND|$HEADSUP_SCORE|$HEADSUP_REASON\" >> {}'\n{extra}",
-            log.display()
-        );
-        let path = self.home.join("config/headsup/config.toml");
-        std::fs::write(&path, cfg).expect("config");
-        path
-    }
-
-    fn events(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.home.join("events.jsonl")).unwrap_or_default();
-        text.lines().map(|l| serde_json::from_str(l).expect("event json")).collect()
-    }
-
-    fn on_alert_lines(&self) -> Vec<String> {
-        // The command runs on its own thread: give it a moment.
-        let path = self.home.join("alerts.txt");
-        for _ in 0..50 {
-            if path.exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::fs::read_to_string(path).unwrap_or_default().lines().map(String::from).collect()
-    }
-}
 
 /// A replay folder of `repeat` passes over the frames of `case` (symlinks).
 fn replay_dir(env: &Env, name: &str, cases: &[&str], repeat: usize) -> PathBuf {
@@ -121,10 +61,6 @@ fn watch_args<'a>(source: &'a str, events: &'a str, extra: &[&'a str], cal: &'a 
     args.push("--calibrate");
     args.extend(cal.iter().map(String::as_str));
     args
-}
-
-fn ok(out: &Output) {
-    assert!(out.status.success(), "headsup failed:\n{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
