@@ -1293,7 +1293,7 @@ int closedir(DIR *dir)
     RESOLVE(closedir);
     if (__atomic_load_n(&g_ndirs, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&g_lock);
-        struct dirstate *s = dir ? find_dir(dir) : NULL;
+        struct dirstate *s = find_dir(dir);
         if (s) { s->dir = NULL; __atomic_sub_fetch(&g_ndirs, 1, __ATOMIC_RELEASE); }
         pthread_mutex_unlock(&g_lock);
     }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# CPU share of a real-time `watch --headless` through the emulated UVC
+# camera (tests/camera_emu/v4l2emu.c) at 2 fps, for one runtime.
+#   bash scripts/camera_cpu.sh [rten|onnxruntime] [seconds] [binary]
+# Frames: the camera fixtures the e2e tests write (run `cargo test --test e2e camera::` once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runtime=${1:-rten}; secs=${2:-120}; bin=${3:-target/release/headsup}
+frames=target/tmp/camera-frames
+ls "$frames"/case4_*[0-9].jpg >/dev/null
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cc -shared -fPIC -O2 -o "$work/emu.so" tests/camera_emu/v4l2emu.c -ldl -lpthread
+good=$(ls "$frames"/case4_[0-9].jpg | tr '\n' ' ')
+printf 'log %s/log\ndevice 0\nname Emu Cam\nformat MJPG 640x480 30,15,5 %s\n' "$work" "$good" > "$work/emu"
+mkdir -p "$work/cfg/headsup" "$work/data" "$work/run"
+printf '[camera]\nfps_good = 2.0\nfps_drifting = 2.0\n[alerts]\nstyle = "none"\n' > "$work/cfg/headsup/config.toml"
+XDG_CONFIG_HOME=$work/cfg XDG_DATA_HOME=$work/data XDG_RUNTIME_DIR=$work/run \
+LD_PRELOAD=$work/emu.so V4L2EMU_CONFIG=$work/emu \
+  "$bin" watch --headless --runtime "$runtime" --no-journal --calibrate $good 2>"$work/err" &
+pid=$!
+sleep 10   # model load and calibration are not part of the steady state
+hz=$(getconf CLK_TCK)
+t0=$(awk '{print $14+$15}' /proc/$pid/stat)
+sleep "$secs"
+t1=$(awk '{print $14+$15}' /proc/$pid/stat)
+kill -TERM $pid; wait $pid || true
+awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" -v r="$runtime" \
+  'BEGIN { printf "%s: %.1f%% of one core over %d s at 2 fps\n", r, 100*(b-a)/hz/s, s }'
+tail -1 "$work/err"
