@@ -66,26 +66,47 @@
  * format, nearest size by uvcvideo's rule, EBUSY with buffers), G/S_PARM
  * (nearest offered rate, EBUSY while streaming), one control (Brightness
  * 0..255 via QUERYCTRL, QUERY_EXT_CTRL, G/S_CTRL, G/S/TRY_EXT_CTRLS),
- * ENUMINPUT/G_INPUT/S_INPUT, REQBUFS (MMAP, 2..8 buffers), QUERYBUF, QBUF,
- * DQBUF (blocking or O_NONBLOCK), STREAMON/OFF, mmap/munmap, poll, ppoll,
- * select, uvcvideo's per-fd ownership (the first fd to S_FMT/S_PARM/REQBUFS
- * owns the device until it closes or frees its buffers). ioctl may come as
- * ioctl() or syscall(SYS_ioctl, ...). Frames are due at the stream rate from
- * STREAMON on; due frames with no queued buffer are dropped (the sequence
- * still counts them; a stall does not).
- * Not emulated: other ioctls (ENOTTY), read(), USERPTR/DMABUF, events,
- * epoll, dup()'ed or fork-inherited fds, fstat of an open fd (an eventfd),
- * the /sys/class/video4linux directory itself (only its videoN/name files),
- * relative or symlinked paths.
+ * ENUMINPUT/G_INPUT/S_INPUT, REQBUFS (MMAP, 2..8 buffers; freeing mapped
+ * buffers orphans them until munmap), QUERYBUF, QBUF (EINVAL for a queued or
+ * done buffer), DQBUF (blocking or O_NONBLOCK), STREAMON/OFF, mmap/munmap,
+ * poll, ppoll, select, and uvcvideo's per-fd ownership: the first fd to
+ * S_FMT/S_PARM/REQBUFS owns the device until it closes or frees its buffers;
+ * other fds then get EBUSY ("busy" log line) as from another process.
+ * Format, rate and brightness are device state (kept across opens, reset by a
+ * replug). Frames are due at the stream rate from STREAMON on (the first one
+ * interval after it); a due frame with no queued buffer is dropped (the
+ * sequence still counts it; a stall does not). Each buffer holds the frame
+ * at its start, bytesused long; the rest of the buffer is left as it was.
  *
- * Checked with v4l2-ctl (v4l-utils 1.22.1): --all, --list-formats-ext and
- * --stream-mmap --stream-count=10 --stream-to=FILE, and with selftest.sh.
+ * Interposed: open, open64, openat, openat64, __open_2, __open64_2, fopen,
+ * fopen64, close, stat, stat64, lstat, lstat64, __xstat, __xstat64,
+ * __lxstat, __lxstat64, fstatat, fstatat64, statx, access, getxattr,
+ * lgetxattr, opendir, readdir, readdir64, rewinddir, closedir, syscall
+ * (SYS_ioctl on an emulated fd only; everything else goes straight to
+ * libc's), ioctl, mmap, mmap64, munmap, poll, __poll_chk, ppoll, __ppoll_chk,
+ * select. An emulated fd is a real eventfd (so close, fcntl and O_NONBLOCK
+ * work); sysfs files are memfds.
+ * Fake paths: /dev/videoN, /sys/class/video4linux/videoN/name and
+ * /sys/dev/char/81:N/uevent (which v4l2-ctl reads to tell a video node).
+ * Not emulated: other ioctls (ENOTTY), read()/write() streaming,
+ * USERPTR/DMABUF, events, epoll, dup()'ed fds or fds inherited over fork, fstat
+ * of an open fd (it shows the eventfd), the /sys/class/video4linux directory
+ * listing, relative or symlinked paths (/dev/v4l/by-id), a metadata node.
+ *
+ * Validated (see selftest.sh, which runs all of it) with selftest.c, a C
+ * client using syscall(SYS_ioctl, ...), and v4l-utils 1.22.1 under the
+ * preload: v4l2-ctl -d /dev/video0 --all, --list-formats-ext,
+ * --stream-mmap --stream-count=10 --stream-to=FILE (also with --stream-poll,
+ * and with --set-fmt-video=...,pixelformat=YUYV --set-parm=30), plus a
+ * threaded Python program and a Rust std program (read_dir, read_to_string,
+ * metadata, futex-based threads) to check that forwarding stays transparent.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -99,6 +120,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,8 +154,12 @@ static int (*real___xstat)(int, const char *, struct stat *);
 static int (*real___xstat64)(int, const char *, struct stat64 *);
 static int (*real___lxstat)(int, const char *, struct stat *);
 static int (*real___lxstat64)(int, const char *, struct stat64 *);
+static int (*real_fstatat)(int, const char *, struct stat *, int);
+static int (*real_fstatat64)(int, const char *, struct stat64 *, int);
 static int (*real_statx)(int, const char *, int, unsigned int, struct statx *);
 static int (*real_access)(const char *, int);
+static ssize_t (*real_getxattr)(const char *, const char *, void *, size_t);
+static ssize_t (*real_lgetxattr)(const char *, const char *, void *, size_t);
 static DIR *(*real_opendir)(const char *);
 static struct dirent *(*real_readdir)(DIR *);
 static struct dirent64 *(*real_readdir64)(DIR *);
@@ -160,13 +186,26 @@ int __ppoll_chk(struct pollfd *, nfds_t, const struct timespec *, const sigset_t
 
 #define RESOLVE(n) do { if (!real_##n) real_##n = dlsym(RTLD_NEXT, #n); } while (0)
 
-__attribute__((constructor)) static void resolve(void)
+static void resolve(void);
+static void fork_prepare(void);
+static void fork_done(void);
+
+/* Resolves the real functions; a fork waits for the lock so that the child
+ * does not inherit it held. */
+__attribute__((constructor)) static void start(void)
+{
+    resolve();
+    pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
+static void resolve(void)
 {
     RESOLVE(open); RESOLVE(open64); RESOLVE(openat); RESOLVE(openat64);
     RESOLVE(__open_2); RESOLVE(__open64_2); RESOLVE(fopen); RESOLVE(fopen64);
     RESOLVE(close); RESOLVE(stat); RESOLVE(stat64); RESOLVE(lstat); RESOLVE(lstat64);
     RESOLVE(__xstat); RESOLVE(__xstat64); RESOLVE(__lxstat); RESOLVE(__lxstat64);
-    RESOLVE(statx); RESOLVE(access); RESOLVE(opendir); RESOLVE(readdir);
+    RESOLVE(fstatat); RESOLVE(fstatat64); RESOLVE(statx); RESOLVE(access);
+    RESOLVE(getxattr); RESOLVE(lgetxattr); RESOLVE(opendir); RESOLVE(readdir);
     RESOLVE(readdir64); RESOLVE(closedir); RESOLVE(rewinddir); RESOLVE(syscall);
     RESOLVE(ioctl); RESOLVE(mmap); RESOLVE(mmap64); RESOLVE(munmap); RESOLVE(poll);
     RESOLVE(ppoll); RESOLVE(select);
@@ -250,6 +289,9 @@ static struct { int seen, exists; ino_t ino; off_t size; struct timespec mtime; 
 static char g_warned[16][32];
 static int g_nwarned;
 
+static void fork_prepare(void) { pthread_mutex_lock(&g_lock); }
+static void fork_done(void) { pthread_mutex_unlock(&g_lock); }
+
 static int64_t now_ns(void)
 {
     struct timespec ts;
@@ -287,7 +329,7 @@ static uint8_t *read_file(const char *path, size_t *len, size_t max)
     if (fd < 0) return NULL;
     size_t cap = 4096, n = 0;
     uint8_t *data = malloc(cap + 1);
-    for (;;) {
+    while (data) {
         if (n == cap) {
             if (cap >= max) { errno = EFBIG; free(data); data = NULL; break; }
             uint8_t *p = realloc(data, cap * 2 + 1);
@@ -395,6 +437,8 @@ static int load_config(const char *path)
             if (g_logfd >= 0) real_close(g_logfd);
             g_logfd = real_open(rest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
             if (g_logfd < 0) return cfg_error("cannot open log %s: %s", rest, strerror(errno));
+            int high = fcntl(g_logfd, F_DUPFD_CLOEXEC, 900);   /* out of the program's way */
+            if (high >= 0) real_close(g_logfd), g_logfd = high;
         } else if (!strcmp(line, "control")) {
             free(g_ctl_path);
             g_ctl_path = strdup(rest);
@@ -449,25 +493,30 @@ static int enabled(void)
 }
 
 /* ---- fake paths ---- */
-enum { P_NONE, P_DEV, P_SYSNAME };
+enum { P_NONE, P_DEV, P_SYSNAME, P_UEVENT };
 
-/* The kind of a camera path, and its device (only for configured ones). */
+/* The kind of a camera path, and its device (only for configured ones):
+ * /dev/videoN, /sys/class/video4linux/videoN/name, and the uevent file by
+ * which v4l2-ctl tells what a device node is, /sys/dev/char/81:N/uevent. */
 static int classify(const char *path, struct dev **out)
 {
-    static const char devp[] = "/dev/video", sysp[] = "/sys/class/video4linux/video";
-    int kind;
-    const char *p;
-    if (!path) return P_NONE;
-    if (!strncmp(path, devp, sizeof devp - 1)) { kind = P_DEV; p = path + sizeof devp - 1; }
-    else if (!strncmp(path, sysp, sizeof sysp - 1)) { kind = P_SYSNAME; p = path + sizeof sysp - 1; }
-    else return P_NONE;
-    if (*p < '0' || *p > '9') return P_NONE;
-    int n = 0;
-    while (*p >= '0' && *p <= '9' && n < MAXDEV) n = n * 10 + (*p++ - '0');
-    if (kind == P_SYSNAME ? strcmp(p, "/name") : *p != 0) return P_NONE;
-    if (n >= MAXDEV || !enabled() || !g_dev[n]) return P_NONE;
-    *out = g_dev[n];
-    return kind;
+    static const struct { const char *pre, *post; int kind; } paths[] = {
+        { "/dev/video", "", P_DEV },
+        { "/sys/class/video4linux/video", "/name", P_SYSNAME },
+        { "/sys/dev/char/81:", "/uevent", P_UEVENT },
+    };
+    for (size_t i = 0; path && i < sizeof paths / sizeof paths[0]; i++) {
+        size_t len = strlen(paths[i].pre);
+        const char *p = path + len;
+        if (strncmp(path, paths[i].pre, len) || *p < '0' || *p > '9') continue;
+        if (p[0] == '0' && p[1] >= '0' && p[1] <= '9') return P_NONE;   /* video01 */
+        int n = 0;
+        while (*p >= '0' && *p <= '9' && n < MAXDEV) n = n * 10 + (*p++ - '0');
+        if (strcmp(p, paths[i].post) || n >= MAXDEV || !enabled() || !g_dev[n]) return P_NONE;
+        *out = g_dev[n];
+        return paths[i].kind;
+    }
+    return P_NONE;
 }
 
 /* ---- control file (lock held) ---- */
@@ -480,7 +529,9 @@ static void warn_once(const char *key)
     fprintf(stderr, "v4l2emu: %s: ignoring unknown or malformed control '%s'\n", g_ctl_path, key);
 }
 
-static void apply_control(const char *text)
+/* Applies a version of the control file. The first one read only sets the
+ * state: a device unplugged from the start logs no "unplugged". */
+static void apply_control(const char *text, int first)
 {
     int present[MAXDEV], busy[MAXDEV], stall[MAXDEV];
     long counters[3][MAXDEV];        /* corrupt, errflag, eio; -1 = not named */
@@ -513,7 +564,7 @@ static void apply_control(const char *text)
         if (d->present && !present[i]) {
             for (struct handle *h = g_handles; h; h = h->next) if (h->dev == d) h->dead = 1;
             d->owner = NULL;
-            emu_log("unplugged video%d", i);
+            if (!first) emu_log("unplugged video%d", i);
         } else if (!d->present && present[i]) {
             reset_device_state(d);   /* a new device instance */
             emu_log("replugged video%d", i);
@@ -538,9 +589,10 @@ static void refresh_control(void)
     size_t len;
     char *text = exists ? (char *)read_file(g_ctl_path, &len, 1 << 16) : NULL;
     if (exists && !text) { errno = saved; return; }   /* mid-replace: try again later */
+    int first = !g_ctl.seen;
     g_ctl.seen = 1, g_ctl.exists = exists;
     if (exists) g_ctl.ino = st.st_ino, g_ctl.size = st.st_size, g_ctl.mtime = st.st_mtim;
-    apply_control(text ? text : "");
+    apply_control(text ? text : "", first);
     free(text);
     errno = saved;
 }
@@ -719,13 +771,17 @@ static void fill_queryctrl(struct v4l2_queryctrl *q)
 /* The control asked for (0) or EINVAL, honouring V4L2_CTRL_FLAG_NEXT_CTRL. */
 static int find_ctrl(uint32_t id)
 {
-    if (id & V4L2_CTRL_FLAG_NEXT_CTRL)
-        return (id & ~(V4L2_CTRL_FLAG_NEXT_CTRL | V4L2_CTRL_FLAG_NEXT_COMPOUND)) < V4L2_CID_BRIGHTNESS ? 0 : -EINVAL;
+    if (id & V4L2_CTRL_FLAG_NEXT_CTRL) {
+        id &= ~(V4L2_CTRL_FLAG_NEXT_CTRL | V4L2_CTRL_FLAG_NEXT_COMPOUND);
+        return id < V4L2_CID_BRIGHTNESS ? 0 : -EINVAL;
+    }
     return id == V4L2_CID_BRIGHTNESS ? 0 : -EINVAL;
 }
 
 static int ext_ctrls(struct dev *d, struct v4l2_ext_controls *c, int set, int try)
 {
+    if (c->count && !c->controls) return -EFAULT;
+    if ((set || try) && c->which == V4L2_CTRL_WHICH_DEF_VAL) return -EINVAL;
     for (uint32_t i = 0; i < c->count; i++) {
         struct v4l2_ext_control *x = &c->controls[i];
         if (x->id != V4L2_CID_BRIGHTNESS) { c->error_idx = set || try ? i : c->count; return -EINVAL; }
@@ -770,7 +826,8 @@ static int dispatch(struct handle *h, uint32_t req, void *arg)
             f->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
             f->pixelformat = c;
             fcc_str(c, fcc);
-            const char *desc = c == V4L2_PIX_FMT_MJPEG ? "Motion-JPEG" : c == V4L2_PIX_FMT_YUYV ? "YUYV 4:2:2" : fcc;
+            const char *desc = c == V4L2_PIX_FMT_MJPEG ? "Motion-JPEG"
+                : c == V4L2_PIX_FMT_YUYV ? "YUYV 4:2:2" : fcc;
             snprintf((char *)f->description, sizeof f->description, "%s", desc);
             if (c != V4L2_PIX_FMT_YUYV) f->flags = V4L2_FMT_FLAG_COMPRESSED;
             return 0;
@@ -810,7 +867,8 @@ static int dispatch(struct handle *h, uint32_t req, void *arg)
         struct v4l2_format *f = arg;
         if (f->type != V4L2_BUF_TYPE_VIDEO_CAPTURE) return -EINVAL;
         int i = d->cur;
-        if (req != VIDIOC_G_FMT) i = choose_format(d, f->fmt.pix.pixelformat, f->fmt.pix.width, f->fmt.pix.height);
+        if (req != VIDIOC_G_FMT)
+            i = choose_format(d, f->fmt.pix.pixelformat, f->fmt.pix.width, f->fmt.pix.height);
         if (req == VIDIOC_S_FMT) {
             int r = acquire(h, "S_FMT");
             if (r) return r;
@@ -1042,19 +1100,25 @@ static int emu_open_dev(struct dev *d, int flags)
     return fd;
 }
 
-static int emu_open_sysname(struct dev *d, int flags)
+/* A sysfs file of a device: a memfd holding its text. */
+static int emu_open_sysfile(struct dev *d, int kind, int flags)
 {
     pthread_mutex_lock(&g_lock);
     refresh_control();
     int present = d->present;
-    char text[40];
-    int n = snprintf(text, sizeof text, "%s\n", d->name);
+    char text[100];
+    int n = kind == P_SYSNAME ? snprintf(text, sizeof text, "%s\n", d->name)
+        : snprintf(text, sizeof text, "MAJOR=81\nMINOR=%d\nDEVNAME=video%d\n", d->index, d->index);
     pthread_mutex_unlock(&g_lock);
     if (!present) { errno = ENOENT; return -1; }
     if ((flags & O_ACCMODE) != O_RDONLY) { errno = EACCES; return -1; }
-    int fd = memfd_create("v4l2emu-name", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+    int fd = memfd_create("v4l2emu-sysfs", flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
     if (fd < 0) return -1;
-    if (write(fd, text, (size_t)n) != n || lseek(fd, 0, SEEK_SET) != 0) { real_close(fd); errno = EIO; return -1; }
+    if (write(fd, text, (size_t)n) != n || lseek(fd, 0, SEEK_SET) != 0) {
+        real_close(fd);
+        errno = EIO;
+        return -1;
+    }
     return fd;
 }
 
@@ -1062,54 +1126,49 @@ static int emu_open_sysname(struct dev *d, int flags)
 static int emu_open(const char *path, int flags)
 {
     struct dev *d;
-    switch (classify(path, &d)) {
-    case P_DEV: return emu_open_dev(d, flags);
-    case P_SYSNAME: return emu_open_sysname(d, flags);
-    default: return -2;
-    }
+    int kind = classify(path, &d);
+    return kind == P_NONE ? -2 : kind == P_DEV ? emu_open_dev(d, flags) : emu_open_sysfile(d, kind, flags);
 }
 
-#define OPEN_BODY(realfn, ...)                                              \
-    int r = emu_open(path, flags);                                          \
-    if (r != -2) return r;                                                  \
+/* The mode argument of an open call, present with O_CREAT or O_TMPFILE. */
+#define OPEN_MODE(mode)                                                     \
     mode_t mode = 0;                                                        \
     if (flags & (O_CREAT | __O_TMPFILE)) {                                  \
         va_list ap;                                                         \
         va_start(ap, flags);                                                \
         mode = va_arg(ap, mode_t);                                          \
         va_end(ap);                                                         \
-    }                                                                       \
+    }
+
+/* A camera path is served here; anything else (also a path relative to a
+ * directory fd) goes to libc's function. */
+#define OPEN_BODY(realfn, camera_path, ...)                                 \
+    int r = camera_path ? emu_open(path, flags) : -2;                       \
+    if (r != -2) return r;                                                  \
+    OPEN_MODE(mode)                                                         \
     RESOLVE(realfn);                                                        \
     return real_##realfn(__VA_ARGS__, flags, mode);
 
-int open(const char *path, int flags, ...) { OPEN_BODY(open, path) }
-int open64(const char *path, int flags, ...) { OPEN_BODY(open64, path) }
+int open(const char *path, int flags, ...) { OPEN_BODY(open, 1, path) }
+int open64(const char *path, int flags, ...) { OPEN_BODY(open64, 1, path) }
 int openat(int dirfd, const char *path, int flags, ...)
 {
-    if (dirfd != AT_FDCWD && path && path[0] != '/') {
-        mode_t mode = 0;
-        if (flags & (O_CREAT | __O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
-        return real_openat(dirfd, path, flags, mode);
-    }
-    OPEN_BODY(openat, dirfd, path)
+    OPEN_BODY(openat, dirfd == AT_FDCWD || path[0] == '/', dirfd, path)
 }
 int openat64(int dirfd, const char *path, int flags, ...)
 {
-    if (dirfd != AT_FDCWD && path && path[0] != '/') {
-        mode_t mode = 0;
-        if (flags & (O_CREAT | __O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, mode_t); va_end(ap); }
-        return real_openat64(dirfd, path, flags, mode);
-    }
-    OPEN_BODY(openat64, dirfd, path)
+    OPEN_BODY(openat64, dirfd == AT_FDCWD || path[0] == '/', dirfd, path)
 }
 int __open_2(const char *path, int flags)
 {
     int r = emu_open(path, flags);
+    RESOLVE(__open_2);
     return r != -2 ? r : real___open_2(path, flags);
 }
 int __open64_2(const char *path, int flags)
 {
     int r = emu_open(path, flags);
+    RESOLVE(__open64_2);
     return r != -2 ? r : real___open64_2(path, flags);
 }
 
@@ -1160,7 +1219,7 @@ static int emu_stat(const char *path, struct stat *st)
     if (!present) { errno = ENOENT; return -1; }
     memset(st, 0, sizeof *st);
     st->st_dev = makedev(0, kind == P_DEV ? 5 : 21);
-    st->st_ino = 0x7e000 + (ino_t)d->index * 2 + (kind == P_DEV ? 0 : 1);
+    st->st_ino = 0x7e000 + (ino_t)d->index * 4 + (ino_t)kind;
     st->st_nlink = 1;
     st->st_mode = kind == P_DEV ? S_IFCHR | 0660 : S_IFREG | 0444;
     st->st_gid = kind == P_DEV ? 44 : 0;     /* group "video" */
@@ -1188,10 +1247,20 @@ int __xstat64(int ver, const char *path, struct stat64 *st) { STAT_BODY(__xstat6
 int __lxstat(int ver, const char *path, struct stat *st) { STAT_BODY(__lxstat, ver, path, st) }
 int __lxstat64(int ver, const char *path, struct stat64 *st) { STAT_BODY(__lxstat64, ver, path, st) }
 
+#define FSTATAT_BODY(realfn)                                                \
+    int r = dirfd == AT_FDCWD || path[0] == '/' ? emu_stat(path, (struct stat *)st) : -2; \
+    if (r != -2) return r;                                                  \
+    RESOLVE(realfn);                                                        \
+    if (!real_##realfn) { errno = ENOSYS; return -1; }                      \
+    return real_##realfn(dirfd, path, st, flags);
+
+int fstatat(int dirfd, const char *path, struct stat *st, int flags) { FSTATAT_BODY(fstatat) }
+int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) { FSTATAT_BODY(fstatat64) }
+
 int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *sx)
 {
     struct stat st;
-    int r = (dirfd == AT_FDCWD || (path && path[0] == '/')) ? emu_stat(path, &st) : -2;
+    int r = (dirfd == AT_FDCWD || path[0] == '/') ? emu_stat(path, &st) : -2;
     if (r == -2) {
         RESOLVE(statx);
         if (!real_statx) { errno = ENOSYS; return -1; }
@@ -1222,6 +1291,17 @@ int access(const char *path, int mode)
     return r;
 }
 
+/* Extended attributes (ls -l asks): a camera path has none. */
+#define XATTR_BODY(realfn)                                                  \
+    struct stat st;                                                         \
+    int r = emu_stat(path, &st);                                            \
+    if (r == -2) { RESOLVE(realfn); return real_##realfn(path, name, value, size); } \
+    if (r == 0) errno = ENODATA;                                            \
+    return -1;
+
+ssize_t getxattr(const char *path, const char *name, void *value, size_t size) { XATTR_BODY(getxattr) }
+ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size) { XATTR_BODY(lgetxattr) }
+
 /* ---- the /dev listing: configured, present devices after the real entries ---- */
 static struct dirstate *find_dir(DIR *dir)
 {
@@ -1233,7 +1313,7 @@ DIR *opendir(const char *path)
 {
     RESOLVE(opendir);
     DIR *dir = real_opendir(path);
-    if (!dir || !path || (strcmp(path, "/dev") && strcmp(path, "/dev/")) || !enabled()) return dir;
+    if (!dir || (strcmp(path, "/dev") && strcmp(path, "/dev/")) || !enabled()) return dir;
     pthread_mutex_lock(&g_lock);
     struct dirstate *s = find_dir(NULL);
     if (s) {
@@ -1249,6 +1329,7 @@ struct dirent64 *readdir64(DIR *dir)
 {
     RESOLVE(readdir64);
     if (!__atomic_load_n(&g_ndirs, __ATOMIC_ACQUIRE)) return real_readdir64(dir);
+    int saved = errno;               /* the end of a listing leaves errno alone */
     pthread_mutex_lock(&g_lock);
     struct dirstate *s = find_dir(dir);
     struct dirent64 *e = NULL;
@@ -1263,7 +1344,7 @@ struct dirent64 *readdir64(DIR *dir)
         while (s->next < MAXDEV && !(g_dev[s->next] && g_dev[s->next]->present)) s->next++;
         if (s->next < MAXDEV) {
             memset(&s->ent, 0, sizeof s->ent);
-            s->ent.d_ino = 0x7e000 + (ino_t)s->next * 2;
+            s->ent.d_ino = 0x7e000 + (ino_t)s->next * 4 + P_DEV;
             s->ent.d_off = s->next + 1;
             s->ent.d_reclen = sizeof s->ent;
             s->ent.d_type = DT_CHR;
@@ -1273,6 +1354,7 @@ struct dirent64 *readdir64(DIR *dir)
         }
     }
     pthread_mutex_unlock(&g_lock);
+    errno = saved;
     return s ? e : real_readdir64(dir);
 }
 
@@ -1282,7 +1364,7 @@ void rewinddir(DIR *dir)
 {
     RESOLVE(rewinddir);
     pthread_mutex_lock(&g_lock);
-    struct dirstate *s = dir ? find_dir(dir) : NULL;
+    struct dirstate *s = find_dir(dir);
     if (s) s->next = 0;
     pthread_mutex_unlock(&g_lock);
     real_rewinddir(dir);
@@ -1381,7 +1463,10 @@ int munmap(void *addr, size_t len)
     pthread_mutex_lock(&g_lock);
     for (struct handle *h = g_handles; h && !found; h = h->next)
         for (int i = 0; i < h->nbufs && !found; i++)
-            if (h->b[i].mem == addr && h->b[i].maps > 0) { h->b[i].maps--; found = 1; }
+            if (h->b[i].mem == addr) {   /* ours: freed at REQBUFS 0 or close */
+                if (h->b[i].maps > 0) h->b[i].maps--;
+                found = 1;
+            }
     for (int i = 0; i < g_norphans && !found; i++) {
         if (g_orphans[i].mem != addr) continue;
         found = 1;
@@ -1408,7 +1493,13 @@ static int emu_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ns() + (int64_t)timeout_ms * 1000000;
     struct pollfd local[16], *real = n <= 16 ? local : malloc(sizeof *real * n);
-    if (!real) { errno = ENOMEM; return -1; }
+    nfds_t local_at[16], *at = n <= 16 ? local_at : malloc(sizeof *at * n);   /* real[j] is fds[at[j]] */
+    if (!real || !at) {
+        if (real != local) free(real);
+        if (at != local_at) free(at);
+        errno = ENOMEM;
+        return -1;
+    }
     int saved = errno, ready;
     for (;;) {
         nfds_t nreal = 0;
@@ -1417,7 +1508,7 @@ static int emu_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
         refresh_control();
         for (nfds_t i = 0; i < n; i++) {
             struct handle *h = fds[i].fd >= 0 && fds[i].fd < FDMAX ? g_fd[fds[i].fd] : NULL;
-            if (!h) { real[nreal++] = fds[i]; continue; }
+            if (!h) { at[nreal] = i, real[nreal++] = fds[i]; continue; }
             short ev = 0;
             if (h->dead) ev = POLLERR | POLLHUP;
             else if (!h->streaming) ev = POLLERR;          /* vb2: nothing to wait for */
@@ -1432,9 +1523,7 @@ static int emu_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
         pthread_mutex_unlock(&g_lock);
         if (nreal) {
             if (real_poll(real, nreal, 0) < 0) { ready = -1; break; }
-            for (nfds_t i = 0, j = 0; i < n && j < nreal; i++)
-                if (fds[i].fd == real[j].fd && !(fds[i].fd >= 0 && fds[i].fd < FDMAX && g_fd[fds[i].fd]))
-                    fds[i].revents = real[j++].revents;
+            for (nfds_t j = 0; j < nreal; j++) fds[at[j]].revents = real[j].revents;
             if (wake > now + 5000000) wake = now + 5000000;
         }
         ready = 0;
@@ -1444,8 +1533,18 @@ static int emu_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
         if (sleep_until(wake) == EINTR) { errno = EINTR; ready = -1; break; }
     }
     if (real != local) free(real);
+    if (at != local_at) free(at);
     if (ready >= 0) errno = saved;
     return ready;
+}
+
+/* A timeout in ms (rounded up, at most INT_MAX) for emu_poll; not given: -1. */
+static int timeout_ms(long long sec, long long ns, int given)
+{
+    if (!given) return -1;
+    if (sec < 0) return 0;
+    if (sec >= INT_MAX / 1000) return INT_MAX;
+    return (int)(sec * 1000 + (ns + 999999) / 1000000);
 }
 
 int poll(struct pollfd *fds, nfds_t n, int timeout)
@@ -1464,7 +1563,7 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset
 {
     RESOLVE(ppoll);
     if (!has_emu_fd(fds, n)) return real_ppoll(fds, n, tmo, mask);
-    int ms = tmo ? (int)(tmo->tv_sec * 1000 + (tmo->tv_nsec + 999999) / 1000000) : -1;
+    int ms = timeout_ms(tmo ? tmo->tv_sec : 0, tmo ? tmo->tv_nsec : 0, tmo != NULL);
     sigset_t old;
     if (mask) pthread_sigmask(SIG_SETMASK, mask, &old);
     int r = emu_poll(fds, n, ms), e = errno;
@@ -1485,7 +1584,8 @@ int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
     int any = 0;
     if (__atomic_load_n(&g_nopen, __ATOMIC_ACQUIRE) && nfds > 0 && nfds <= FD_SETSIZE)
         for (int fd = 0; fd < nfds && !any; fd++)
-            any = emu_handle(fd) && ((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex)));
+            any = emu_handle(fd)
+                && ((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex)));
     if (!any) return real_select(nfds, rd, wr, ex, tv);
     struct pollfd pfds[FD_SETSIZE];
     nfds_t n = 0;
@@ -1494,7 +1594,7 @@ int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
                            | (ex && FD_ISSET(fd, ex) ? POLLPRI : 0));
         if (ev) pfds[n++] = (struct pollfd){ .fd = fd, .events = ev };
     }
-    int ms = tv ? (int)(tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000) : -1;
+    int ms = timeout_ms(tv ? tv->tv_sec : 0, tv ? tv->tv_usec * 1000LL : 0, tv != NULL);
     int r = emu_poll(pfds, n, ms);
     if (r < 0) return r;
     for (nfds_t i = 0; i < n; i++) if (pfds[i].revents & POLLNVAL) { errno = EBADF; return -1; }
