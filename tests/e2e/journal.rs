@@ -235,15 +235,21 @@ fn the_chart_shows_the_day_and_the_week() {
     assert_eq!(img.get_pixel(x, 100).0, [76, 175, 80]);
 }
 
-/// Pseudo-random kill delays (a fixed-seed LCG, so runs are reproducible).
+/// Pseudo-random extra kill delays (a fixed-seed LCG, so runs are reproducible).
 fn delays(n: usize) -> Vec<Duration> {
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     (0..n)
         .map(|_| {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            Duration::from_millis(2500 + (x >> 33) % 2500)
+            Duration::from_millis((x >> 33) % 1500)
         })
         .collect()
+}
+
+/// Seconds monitored in the journal so far (0 before it exists).
+fn monitored_in(journal: &Path) -> f64 {
+    let Ok(j) = Journal::open_read_only(journal) else { return 0.0 };
+    j.minutes(i64::MIN, i64::MAX).map(|m| m.iter().map(|m| m.monitored_s).sum()).unwrap_or(0.0)
 }
 
 #[test]
@@ -281,14 +287,27 @@ fn killing_the_watcher_never_corrupts_the_journal() {
         let source = h.join("frames").display().to_string();
         args.extend(["--source", source.as_str(), "--calibrate"]);
         args.extend(cal.iter().map(String::as_str));
+        let log = h.join(format!("run{run}.log"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_headsup"))
             .args(&args)
             .env("XDG_DATA_HOME", h.join("data"))
             .env("XDG_CONFIG_HOME", h.join("config"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
             .spawn()
             .expect("watcher");
+        // Kill mid-write, not mid-start-up: once this run has committed a
+        // minute of its own (however slow the machine), at a pseudo-random
+        // moment after that.
+        let deadline = std::time::Instant::now() + Duration::from_secs(240);
+        while monitored_in(&journal) < last_monitored + 60.0 {
+            let exited = child.try_wait().expect("wait").is_some();
+            if exited || std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("run {run}: no minute written: {}", std::fs::read_to_string(&log).unwrap_or_default());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         std::thread::sleep(delay);
         // SIGKILL: no chance to flush anything.
         child.kill().expect("kill");
