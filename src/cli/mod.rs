@@ -21,7 +21,8 @@ use headsup::pose::{ModelKind, PoseOptions, RuntimeChoice};
     name = "headsup",
     version,
     about = "Watches your posture through the webcam; tells you when your head drifts forward of your shoulders.",
-    after_help = "headsup is not a medical device. Frames never leave this machine and are never stored."
+    after_help = "headsup is not a medical device. Frames never leave this machine and are never stored.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     /// Settings file [default: $XDG_CONFIG_HOME/headsup/config.toml].
@@ -29,6 +30,9 @@ struct Cli {
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
+    /// Without a command, headsup watches: `headsup` is `headsup watch`.
+    #[command(flatten)]
+    watch: watch::WatchArgs,
 }
 
 #[derive(Subcommand)]
@@ -151,7 +155,7 @@ pub fn main() -> ExitCode {
         Some(Command::Report(args)) => history::report(&args),
         Some(Command::Journal { action }) => history::journal(action, config),
         // The default: watch with the embedded defaults.
-        None => watch::run(&watch::WatchArgs::default(), config),
+        None => watch::run(&cli.watch, config),
     };
     match result {
         Ok(code) => code,

@@ -16,19 +16,20 @@ use headsup::config::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::config::{Config, paths};
 use headsup::pose::PoseEstimator;
 use headsup::posture::Baseline;
-use headsup::watch::control::{self, Request, parse_duration};
-use headsup::watch::{Scheduled, SourceSpec, WatchOptions, camera_request};
+use headsup::watch::control::{self, Reply, Request, parse_duration};
+use headsup::watch::sinks::Judged;
+use headsup::watch::{Scheduled, Setting, Sink, SourceSpec, Started, WatchOptions, Wiring, camera_request};
 
 use super::calibrate::{calibrate_files, expand};
 use super::{PoseArgs, load_config};
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct WatchArgs {
     /// Replay an image folder or a video file instead of the camera (same pipeline).
     #[arg(long, value_name = "PATH")]
     source: Option<PathBuf>,
     /// Frame rate of a replay's simulated clock.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = positive_fps)]
     fps: f64,
     /// Pace a replay like a camera instead of as fast as possible.
     #[arg(long)]
@@ -62,23 +63,11 @@ pub struct WatchArgs {
     pose: PoseArgs,
 }
 
-impl Default for WatchArgs {
-    /// The default command: the camera, headless, the default profile.
-    fn default() -> Self {
-        Self {
-            source: None,
-            fps: 2.0,
-            realtime: false,
-            events: None,
-            headless: false,
-            profile: None,
-            calibrate: Vec::new(),
-            camera: None,
-            at: Vec::new(),
-            no_control: false,
-            no_journal: false,
-            pose: PoseArgs::default(),
-        }
+/// A replay's frame rate: above 0 and at most 1000.
+fn positive_fps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1000.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a frame rate; expected a number above 0 and at most 1000 (e.g. 2)")),
     }
 }
 
@@ -154,49 +143,38 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     } else {
         std::io::stdout().is_terminal().then(|| Box::new(std::io::stdout()) as Box<dyn Write + Send>)
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
+    let stop = stop_on_signals()?;
+    let journal = (!args.no_journal).then(headsup::journal::default_path);
+    if let Some(path) = &journal {
+        prune(path, &cfg);
     }
-    let config_path_for_ui = config_path.clone();
-    let journal_for_ui = headsup::journal::default_path();
     let opts = WatchOptions {
         source,
         realtime: args.realtime,
         pose,
-        config_path,
-        config: cfg,
-        baseline,
-        profile: args.profile.clone(),
-        events,
-        status,
-        alert_terminal: Box::new(std::io::stderr()),
+        config_path: config_path.clone(),
+        setting: Setting {
+            config: cfg,
+            baseline,
+            profile: args.profile.clone(),
+            profiles_dir: paths::profiles_dir(),
+        },
         schedule: args.at.clone(),
-        socket: (!args.no_control).then(control::socket_path),
-        stop,
-        journal: (!args.no_journal).then(headsup::journal::default_path),
-        snapshot: None,
-        requests: None,
-        profiles_dir: paths::profiles_dir(),
+        journal,
     };
-    if let Some(path) = &opts.journal
-        && path.exists()
-    {
-        // Retention: old minutes fold into daily summaries.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        let pruned = headsup::journal::Journal::open(path)
-            .and_then(|mut j| j.prune(opts.config.journal.keep_minutes_days, now));
-        if let Err(e) = pruned {
-            eprintln!("headsup: {e}");
-        }
-    }
+    let wiring = Wiring {
+        sinks: vec![Box::new(StatusLine::new(status))],
+        events,
+        alert_terminal: Box::new(std::io::stderr()),
+        socket: (!args.no_control).then(control::socket_path),
+        requests: None,
+        stop,
+    };
     if window {
-        return headsup::ui::run(opts, &config_path_for_ui, &journal_for_ui).map(|()| ExitCode::SUCCESS);
+        let journal_path = headsup::journal::default_path();
+        return headsup::ui::run(opts, wiring, &config_path, &journal_path).map(|()| ExitCode::SUCCESS);
     }
-    let summary = headsup::watch::run(opts)?;
+    let summary = headsup::watch::run(opts, wiring)?;
     eprintln!(
         "headsup: {} frames read, {} judged, {} dropped, {} unreadable skipped, {} alerts, {:.0} s",
         summary.frames_read,
@@ -207,6 +185,77 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         summary.duration_s
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGINT and SIGTERM set the returned flag: the watcher finishes cleanly
+/// (journal flushed, camera released). A second one while it does ends the
+/// process at once (exit 130), should anything hang.
+pub fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, stop.clone())
+            .context("cannot install the signal handler")?;
+        signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
+    }
+    Ok(stop)
+}
+
+/// Retention: old minutes fold into daily summaries.
+fn prune(path: &Path, cfg: &Config) {
+    if !path.exists() {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let pruned =
+        headsup::journal::Journal::open(path).and_then(|mut j| j.prune(cfg.journal.keep_minutes_days, now));
+    if let Err(e) = pruned {
+        eprintln!("headsup: {e}");
+    }
+}
+
+/// The terminal's side of watching: what is watched, said once on stderr,
+/// and a live status line when stdout (or stderr) is a terminal.
+struct StatusLine {
+    out: Option<Box<dyn Write + Send>>,
+}
+
+impl StatusLine {
+    fn new(out: Option<Box<dyn Write + Send>>) -> Self {
+        Self { out }
+    }
+}
+
+impl Sink for StatusLine {
+    fn started(&mut self, s: &Started<'_>) {
+        eprintln!("headsup: watching {} with BlazePose {} on {}", s.source, s.model, s.runtime);
+    }
+
+    fn judged(&mut self, f: &Judged<'_>) {
+        let Some(out) = self.out.as_mut() else { return };
+        let a = f.assessment;
+        let st = f.stats;
+        let score = a.score.map(|s| format!("{s:>3.0}")).unwrap_or_else(|| "  -".into());
+        let _ = write!(
+            out,
+            "\r\x1b[2K{:<13} score {score} | {:4.1} fps | CPU {:4.1}% | {} frames, {} dropped | {}",
+            a.state.name(),
+            st.fps,
+            st.cpu_percent,
+            st.frames,
+            st.dropped,
+            a.reason()
+        );
+        let _ = out.flush();
+    }
+
+    fn finish(&mut self, _t: f64, _why: &str) {
+        if let Some(out) = self.out.as_mut() {
+            let _ = writeln!(out);
+        }
+    }
 }
 
 /// No profile yet: offer to calibrate on a terminal, else say how and fail.
@@ -247,20 +296,16 @@ fn no_calibration(
 
 /// `headsup snooze|pause|resume|status`.
 pub fn control(req: Request) -> anyhow::Result<ExitCode> {
-    let answer = control::request(&control::socket_path(), req)?;
-    let v: serde_json::Value =
-        serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer.clone()));
-    if let Some(e) = v.get("error") {
-        anyhow::bail!("the watcher refused: {e}");
-    }
+    let status = match control::request(&control::socket_path(), req)? {
+        Reply::Status(status) => status,
+        Reply::Error { error } => anyhow::bail!("the watcher refused: {error}"),
+    };
     match req {
-        Request::Status => println!("{}", serde_json::to_string_pretty(&v).unwrap_or(answer)),
+        Request::Status => println!("{}", serde_json::to_string_pretty(&status)?),
         _ => {
-            let left = v["snooze_left_s"]
-                .as_f64()
-                .map(|s| format!(" ({:.0} min left)", s / 60.0))
-                .unwrap_or_default();
-            println!("headsup is {}{left}", v["mode"].as_str().unwrap_or("?"));
+            let left =
+                status.snooze_left_s.map(|s| format!(" ({:.0} min left)", s / 60.0)).unwrap_or_default();
+            println!("headsup is {}{left}", status.mode);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,6 +8,7 @@
 //! refused rather than altered. Writes happen off the frame path
 //! ([`writer`]).
 
+pub mod recorder;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+pub use recorder::{PauseKind, Recorder};
 pub use writer::{Entry, FrameEntry, JournalWriter};
 
 /// 'HSUP': marks the file as a headsup journal.

@@ -25,7 +25,7 @@ pub enum Entry {
     AlertCorrected { time: f64, after_s: f64 },
     Pause { start: f64, end: f64, kind: &'static str },
     Break { time: f64, kind: &'static str },
-    Calibration { time: f64, profile: String, view: &'static str },
+    Calibration { time: f64, profile: String, view: String },
     ConfigChange { time: f64, ok: bool, detail: String },
 }
 

@@ -25,8 +25,8 @@ use crate::journal::Journal;
 use crate::posture::State;
 use crate::report::{self, Period, Report};
 use crate::watch::control::{Incoming, Request, Setup};
-use crate::watch::snapshot::SharedSnapshot;
-use crate::watch::{self, WatchOptions};
+use crate::watch::sinks::snapshot::{Publisher, SharedSnapshot, Snapshot};
+use crate::watch::{self, WatchOptions, Wiring};
 pub use settings::{sensitivity_of, thresholds_for};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +67,8 @@ pub struct HeadsupApp {
     /// Hand edits of the settings file show up here too.
     config_watch: ConfigWatcher,
     config_polled: Instant,
+    /// Set by SIGINT/SIGTERM: the window closes itself.
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl HeadsupApp {
@@ -99,7 +101,14 @@ impl HeadsupApp {
             today_minutes: None,
             config_watch: ConfigWatcher::new(config_path),
             config_polled: Instant::now(),
+            stop: None,
         }
+    }
+
+    /// Closes the window once `stop` is set (a signal, a session logout).
+    pub fn close_on(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
     }
 
     /// Picks up edits of the settings file made outside the window.
@@ -149,7 +158,7 @@ impl HeadsupApp {
         });
     }
 
-    fn status_bar(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
+    fn status_bar(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
         ui.horizontal_wrapped(|ui| {
             let (state, color) = match snap.assessment.map(|a| a.state) {
                 Some(State::Good) => ("Good", Color32::from_rgb(76, 175, 80)),
@@ -196,7 +205,7 @@ impl HeadsupApp {
         }
     }
 
-    fn live(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
+    fn live(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.mirror, "Mirror");
             ui.checkbox(&mut self.blur_image, "Blur");
@@ -273,7 +282,7 @@ impl HeadsupApp {
         self.calibration(ui, snap);
     }
 
-    fn calibration(&mut self, ui: &mut egui::Ui, snap: &watch::snapshot::Snapshot) {
+    fn calibration(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
         ui.heading("Calibration");
         ui.add(
             egui::Label::new(
@@ -478,6 +487,9 @@ impl HeadsupApp {
 
 impl eframe::App for HeadsupApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         HeadsupApp::ui(self, ui);
         ui.ctx().request_repaint_after(Duration::from_millis(100));
     }
@@ -543,17 +555,27 @@ fn load_today_minutes(path: &Path) -> Result<Vec<(u32, Color32)>, String> {
 }
 
 /// Opens the window over a watcher running on its own thread; closing the
-/// window stops the watcher and waits for it to flush.
-pub fn run(mut opts: WatchOptions, config_path: &Path, journal_path: &Path) -> anyhow::Result<()> {
+/// window stops the watcher and waits for it to flush. A signal (`stop`)
+/// closes the window; should the window not get to close it (minimised,
+/// no redraws), the program exits once the watcher has flushed.
+pub fn run(
+    opts: WatchOptions,
+    mut wiring: Wiring,
+    config_path: &Path,
+    journal_path: &Path,
+) -> anyhow::Result<()> {
     let snapshot = SharedSnapshot::default();
     let (tx, rx) = mpsc::channel();
-    opts.snapshot = Some(snapshot.clone());
-    opts.requests = Some(rx);
-    let stop: Arc<AtomicBool> = opts.stop.clone();
-    let config = opts.config.clone();
+    wiring.requests = Some(rx);
+    wiring.sinks.push(Box::new(Publisher::new(snapshot.clone())));
+    let stop: Arc<AtomicBool> = wiring.stop.clone();
+    let config = opts.setting.config.clone();
     let shown = snapshot.clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher_done = done.clone();
     let watcher = std::thread::Builder::new().name("watcher".into()).spawn(move || {
-        let result = watch::run(opts);
+        let result = watch::run(opts, wiring);
+        watcher_done.store(true, Ordering::Relaxed);
         // The window stays open and says why watching stopped (no camera, …).
         if let Err(e) = &result
             && let Ok(mut s) = shown.lock()
@@ -562,12 +584,15 @@ pub fn run(mut opts: WatchOptions, config_path: &Path, journal_path: &Path) -> a
         }
         result
     })?;
-    let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config);
+    let closed = Arc::new(AtomicBool::new(false));
+    exit_if_not_closed(stop.clone(), closed.clone(), done);
+    let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config).close_on(stop.clone());
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_title("headsup").with_inner_size([760.0, 720.0]),
         ..Default::default()
     };
     let result = eframe::run_native("headsup", native, Box::new(|_| Ok(Box::new(app))));
+    closed.store(true, Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
     let watched = watcher.join().map_err(|_| anyhow::anyhow!("the watcher thread panicked"))?;
     result.map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
@@ -576,4 +601,31 @@ pub fn run(mut opts: WatchOptions, config_path: &Path, journal_path: &Path) -> a
         tracing::info!("watcher ended: {e}");
     }
     Ok(())
+}
+
+/// After a signal, gives the window a second to close itself; if it has
+/// not, waits for the watcher thread (it flushes the journal and lets go
+/// of the camera) and ends the process.
+fn exit_if_not_closed(stop: Arc<AtomicBool>, closed: Arc<AtomicBool>, watcher_done: Arc<AtomicBool>) {
+    let spawned = std::thread::Builder::new().name("closer".into()).spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < deadline {
+            if closed.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        tracing::info!("the window did not close by itself; ending once the watcher has stopped");
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !watcher_done.load(Ordering::Relaxed) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::process::exit(0);
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the closer thread: {e}");
+    }
 }

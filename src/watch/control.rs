@@ -1,7 +1,8 @@
 //! The control socket: `headsup snooze/pause/resume/status` talk to the
 //! running watcher over a Unix socket in the runtime dir, owner-only. One
-//! line in ("snooze 1800", "pause", "resume", "status"), one JSON line out.
-//! Its existence is also how a second watcher learns one is running.
+//! JSON [`Request`] line in, one JSON [`Reply`] line out; both sides use
+//! these types. Its existence is also how a second watcher learns one is
+//! running.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -10,8 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+use crate::posture::State;
+
 /// What a client asks of the watcher.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
 pub enum Request {
     Snooze {
         seconds: f64,
@@ -49,21 +55,36 @@ impl Request {
             _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
         }
     }
+}
 
-    pub fn to_line(self) -> String {
-        match self {
-            Request::Snooze { seconds } => format!("snooze {seconds}"),
-            Request::Pause => "pause".into(),
-            Request::Resume => "resume".into(),
-            Request::Status => "status".into(),
-            Request::Calibrate { seconds, .. } => format!("calibrate {seconds}"),
-            Request::UseProfile { setup } => format!("profile {}", setup.profile_name().unwrap_or("default")),
-        }
-    }
+/// The watcher's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    Status(Status),
+    Error { error: String },
+}
+
+/// What the watcher is doing and seeing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// `watching`, `paused` or `snoozed`.
+    pub mode: String,
+    pub snooze_left_s: Option<f64>,
+    pub state: Option<State>,
+    pub score: Option<f32>,
+    pub reason: Option<String>,
+    /// Seconds on the source's clock.
+    pub t: f64,
+    pub fps: f64,
+    pub frames: u64,
+    pub dropped: u64,
+    pub source: String,
 }
 
 /// Which profile a calibration from the window is saved as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Setup {
     /// The profile the watcher was started with (or `default`).
     Default,
@@ -99,8 +120,8 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
     }
 }
 
-/// A request with the channel its JSON answer goes back on.
-pub type Incoming = (Request, Sender<String>);
+/// A request with the channel its answer goes back on.
+pub type Incoming = (Request, Sender<Reply>);
 
 /// `$XDG_RUNTIME_DIR/headsup.sock`, or, when that is unset, a private
 /// `headsup-UID` folder (0700) in the temp dir.
@@ -164,17 +185,20 @@ fn handle(stream: UnixStream, tx: Sender<Incoming>) {
     if BufReader::new(stream).read_line(&mut line).is_err() {
         return;
     }
-    let reply = match Request::parse(line.trim()) {
+    let reply = match serde_json::from_str::<Request>(line.trim()) {
         Ok(req) => {
             let (rtx, rrx) = mpsc::channel();
             if tx.send((req, rtx)).is_err() {
                 return;
             }
-            rrx.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| r#"{"error":"watcher busy"}"#.into())
+            rrx.recv_timeout(Duration::from_secs(5))
+                .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
         }
-        Err(e) => serde_json::json!({ "error": e }).to_string(),
+        Err(e) => Reply::Error { error: format!("not a request ({e}): {:?}", line.trim()) },
     };
-    let _ = writeln!(writer, "{reply}");
+    if let Ok(text) = serde_json::to_string(&reply) {
+        let _ = writeln!(writer, "{text}");
+    }
 }
 
 /// Removes the socket file when the watcher ends.
@@ -186,15 +210,19 @@ impl Drop for SocketGuard {
     }
 }
 
-/// Sends one request to the running watcher and returns its JSON answer.
-pub fn request(path: &Path, req: Request) -> Result<String, ControlError> {
+/// Sends one request to the running watcher and returns its answer.
+pub fn request(path: &Path, req: Request) -> Result<Reply, ControlError> {
     let mut stream = UnixStream::connect(path).map_err(|_| ControlError::NotRunning(path.to_path_buf()))?;
     let io = |e: std::io::Error| ControlError::Io { path: path.to_path_buf(), message: e.to_string() };
     stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(io)?;
-    writeln!(stream, "{}", req.to_line()).map_err(io)?;
+    let line = serde_json::to_string(&req).map_err(|e| io(e.into()))?;
+    writeln!(stream, "{line}").map_err(io)?;
     let mut answer = String::new();
     BufReader::new(stream).read_line(&mut answer).map_err(io)?;
-    Ok(answer.trim().to_string())
+    serde_json::from_str(answer.trim()).map_err(|e| ControlError::Io {
+        path: path.to_path_buf(),
+        message: format!("unreadable answer ({e}): {:?}", answer.trim()),
+    })
 }
 
 #[cfg(test)]
@@ -226,10 +254,11 @@ mod tests {
         assert_eq!(mode, 0o600);
         let answer = std::thread::spawn(move || {
             let (req, reply) = rx.recv().expect("request");
-            assert_eq!(req, Request::Pause);
-            reply.send(r#"{"ok":true}"#.into()).expect("reply");
+            assert_eq!(req, Request::Calibrate { seconds: 5.0, setup: Setup::Desk });
+            reply.send(Reply::Error { error: "no".into() }).expect("reply");
         });
-        assert_eq!(request(&path, Request::Pause).expect("answer"), r#"{"ok":true}"#);
+        let req = Request::Calibrate { seconds: 5.0, setup: Setup::Desk };
+        assert_eq!(request(&path, req).expect("answer"), Reply::Error { error: "no".into() });
         answer.join().expect("server side");
         drop(guard);
         assert!(matches!(request(&path, Request::Status), Err(ControlError::NotRunning(_))));

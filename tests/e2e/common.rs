@@ -112,9 +112,20 @@ impl Env {
         path
     }
 
+    /// The events log so far; every line must also parse as the typed
+    /// event the watcher wrote (a line being written is left for later).
     pub fn events(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(self.home.join("events.jsonl")).unwrap_or_default();
-        text.lines().map(|l| serde_json::from_str(l).expect("event json")).collect()
+        text.lines()
+            .filter(|l| l.ends_with('}'))
+            .map(|l| {
+                let typed: Result<headsup::watch::event::Line, _> = serde_json::from_str(l);
+                if let Err(e) = typed {
+                    panic!("not a typed event line ({e}): {l}");
+                }
+                serde_json::from_str(l).expect("event json")
+            })
+            .collect()
     }
 
     pub fn on_alert_lines(&self) -> Vec<String> {

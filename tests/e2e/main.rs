@@ -10,6 +10,7 @@ mod camera;
 mod common;
 mod golden;
 mod journal;
+mod layers;
 mod models;
 mod posture;
 mod runtimes;

@@ -15,8 +15,8 @@ use egui_kittest::kittest::Queryable;
 use headsup::config::{Config, DEFAULT_TOML};
 use headsup::pose::{ModelKind, PoseOptions, RuntimeChoice};
 use headsup::ui::{HeadsupApp, Tab};
-use headsup::watch::snapshot::SharedSnapshot;
-use headsup::watch::{self, SourceSpec, WatchOptions};
+use headsup::watch::sinks::snapshot::{Publisher, SharedSnapshot};
+use headsup::watch::{self, Setting, SourceSpec, WatchOptions, Wiring};
 
 use crate::common::*;
 
@@ -70,21 +70,24 @@ fn start(name: &str) -> (Running, HeadsupApp) {
             ..Default::default()
         },
         config_path: config_path.clone(),
-        config: config.clone(),
-        baseline: None,
-        profile: Some("desk".into()),
-        events: Some(Box::new(std::fs::File::create(home.join("events.jsonl")).expect("events"))),
-        status: None,
-        alert_terminal: Box::new(std::io::sink()),
+        setting: Setting {
+            config: config.clone(),
+            baseline: None,
+            profile: Some("desk".into()),
+            profiles_dir: home.join("profiles"),
+        },
         schedule: Vec::new(),
-        socket: None,
-        stop: stop.clone(),
         journal: Some(journal.clone()),
-        snapshot: Some(snapshot.clone()),
-        requests: Some(rx),
-        profiles_dir: home.join("profiles"),
     };
-    let watcher = std::thread::spawn(move || watch::run(opts));
+    let wiring = Wiring {
+        sinks: vec![Box::new(Publisher::new(snapshot.clone()))],
+        events: Some(Box::new(std::fs::File::create(home.join("events.jsonl")).expect("events"))),
+        alert_terminal: Box::new(std::io::sink()),
+        socket: None,
+        requests: Some(rx),
+        stop: stop.clone(),
+    };
+    let watcher = std::thread::spawn(move || watch::run(opts, wiring));
     let app = HeadsupApp::new(snapshot.clone(), tx, &config_path, &journal, &config);
     (Running { home, snapshot, stop, watcher: Some(watcher) }, app)
 }
@@ -213,4 +216,94 @@ fn history_renders_from_a_real_journal_file() {
     h.run();
     assert!(h.query_by_label_contains("Good posture").is_some(), "today's summary is shown");
     assert!(h.query_by_label_contains("This week").is_some());
+}
+
+/// A real X server (Xvfb) on a display of its own, killed on drop.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Self {
+        let n = 80 + std::process::id() % 150;
+        let display = format!(":{n}");
+        let child = std::process::Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("the window tests need Xvfb (apt-get install xvfb; .ci/run does): {e}")
+            });
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        wait_for("Xvfb", 20, || socket.exists());
+        Self { child, display }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A session logout sends SIGTERM: with the window open, the window
+/// closes, the journal is flushed and the program ends within 2 s.
+#[test]
+fn sigterm_closes_the_window_and_flushes_the_journal() {
+    let _guard = serial();
+    let x = Xvfb::start();
+    let env = Env::new("window-sigterm");
+    env.write_config("");
+    let frames = env.home.join("frames");
+    std::fs::create_dir_all(&frames).expect("frames");
+    let src = testdata().join("unlicensed/front_neck_grades");
+    let mut cal: Vec<String> = std::fs::read_dir(&src)
+        .expect("grades")
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.contains("case4"))
+        .collect();
+    cal.sort();
+    for i in 0..400 {
+        std::os::unix::fs::symlink(&cal[i % cal.len()], frames.join(format!("{i:05}.jpg"))).expect("link");
+    }
+    let events = env.home.join("events.jsonl").display().to_string();
+    let source = frames.display().to_string();
+    let mut args = vec!["watch", "--runtime", "rten", "--model", "lite", "--no-control"];
+    args.extend(["--source", &source, "--realtime", "--events", &events, "--calibrate"]);
+    args.extend(cal.iter().map(String::as_str));
+    let mut child = env
+        .cmd(&args)
+        .env("DISPLAY", &x.display)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("headsup with a window");
+    wait_for("a judged frame", 90, || env.events().iter().any(|e| e["event"] == "state"));
+    // Long enough for frames to be journaled only in memory so far.
+    std::thread::sleep(Duration::from_secs(2));
+    // SAFETY: kill on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(sent.elapsed() < Duration::from_secs(10), "still running 10 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = sent.elapsed();
+    eprintln!("window: SIGTERM ended the program in {took:?}");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    assert!(status.success(), "{status:?}: {err}");
+    let journal = env.home.join("data/headsup/journal.sqlite3");
+    let j = headsup::journal::Journal::open_read_only(&journal).expect("journal");
+    let monitored: f64 = j.minutes(i64::MIN, i64::MAX).expect("minutes").iter().map(|m| m.monitored_s).sum();
+    assert!(monitored > 0.0, "nothing journaled: {err}");
 }

@@ -5,7 +5,11 @@
 
 use std::sync::{Arc, Mutex};
 
+pub use super::CalibrationProgress;
+use super::{Judged, Sink};
 use crate::posture::{Assessment, Baseline};
+use crate::watch::Started;
+use crate::watch::{Event, Mode};
 
 /// Longest side of the preview image, pixels.
 pub const PREVIEW_SIDE: u32 = 480;
@@ -38,18 +42,6 @@ pub struct Snapshot {
     pub finished: Option<String>,
 }
 
-/// The calibration wizard's live feedback.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CalibrationProgress {
-    pub remaining_s: f64,
-    pub good_frames: usize,
-    pub frames: usize,
-    /// Why the last frame could not be used, or the result when done.
-    pub message: String,
-    pub done: bool,
-    pub ok: bool,
-}
-
 pub type SharedSnapshot = Arc<Mutex<Snapshot>>;
 
 /// Downscales `rgb` (nearest neighbour, cheap) into the snapshot's reused buffer.
@@ -69,6 +61,75 @@ pub fn set_preview(s: &mut Snapshot, width: u32, height: u32, rgb: &[u8]) {
     }
     s.preview_width = pw;
     s.preview_height = ph;
+}
+
+/// Publishes into a [`SharedSnapshot`].
+pub struct Publisher {
+    shared: SharedSnapshot,
+    source: String,
+    runtime: String,
+}
+
+impl Publisher {
+    pub fn new(shared: SharedSnapshot) -> Self {
+        Self { shared, source: String::new(), runtime: String::new() }
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Snapshot)) {
+        if let Ok(mut s) = self.shared.lock() {
+            f(&mut s);
+        }
+    }
+}
+
+impl Sink for Publisher {
+    fn started(&mut self, started: &Started<'_>) {
+        self.source = started.source.to_string();
+        self.runtime = started.runtime.to_string();
+    }
+
+    fn event(&mut self, _t: f64, event: &Event) {
+        match event {
+            Event::CameraLost { error } => self.with(|s| s.camera_busy = error.contains("busy")),
+            Event::CameraFound { source } => {
+                self.source.clone_from(source);
+                self.with(|s| s.camera_busy = false);
+            }
+            _ => {}
+        }
+    }
+
+    fn tick(&mut self, t: f64, mode: Mode) {
+        self.with(|s| (s.mode, s.snooze_left_s) = (mode.name(), mode.snooze_left(t)));
+    }
+
+    fn judged(&mut self, f: &Judged<'_>) {
+        let Ok(mut s) = self.shared.lock() else { return };
+        if let Some(p) = f.calibration {
+            s.calibration = Some(p.clone());
+        }
+        let frame = f.frame;
+        set_preview(&mut s, frame.width, frame.height, frame.data);
+        let k = s.preview_width as f32 / frame.width as f32;
+        s.landmarks = f.pose.map(|p| p.landmarks.map(|l| [l.x * k, l.y * k, l.visibility]));
+        s.assessment = Some(*f.assessment);
+        s.baseline = f.baseline.cloned();
+        s.seq += 1;
+        s.fps = f.stats.fps;
+        s.cpu_percent = f.stats.cpu_percent;
+        s.frames = f.stats.frames;
+        s.dropped = f.stats.dropped;
+        if s.source != self.source {
+            s.source.clone_from(&self.source);
+        }
+        if s.runtime != self.runtime {
+            s.runtime.clone_from(&self.runtime);
+        }
+    }
+
+    fn finish(&mut self, _t: f64, why: &str) {
+        self.with(|s| s.finished = Some(why.to_string()));
+    }
 }
 
 #[cfg(test)]

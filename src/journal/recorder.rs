@@ -1,10 +1,33 @@
 //! Turns the watcher's stream of assessments into journal entries:
 //! minutes (via the writer), forward-head episodes with their worst score
 //! and main cue, alerts and whether the user corrected within five
-//! minutes, pauses and snoozes, breaks due and taken.
+//! minutes, pauses, snoozes and camera outages, breaks due and taken.
 
-use crate::journal::{AlertRow, Entry, Episode, FrameEntry, JournalWriter};
+use super::{AlertRow, Entry, Episode, FrameEntry, JournalWriter};
 use crate::posture::{Assessment, Events, State};
+
+/// Why nothing was watched for a while (the `pauses` table's `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PauseKind {
+    /// Asked for by the user.
+    Paused,
+    Snoozed,
+    /// The desktop's reasons: screen locked, on battery.
+    Auto,
+    /// The camera was gone, busy or stalled.
+    CameraLost,
+}
+
+impl PauseKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PauseKind::Paused => "paused",
+            PauseKind::Snoozed => "snoozed",
+            PauseKind::Auto => "auto",
+            PauseKind::CameraLost => "camera_lost",
+        }
+    }
+}
 
 /// An alert counts as corrected when posture is good again within this.
 const CORRECTION_WINDOW_S: f64 = 300.0;
@@ -16,7 +39,7 @@ pub struct Recorder {
     episode: Option<Episode>,
     open_alert: Option<f64>,
     away_since: Option<f64>,
-    pause: Option<(f64, &'static str)>,
+    pause: Option<(f64, PauseKind)>,
     last_t: Option<f64>,
     break_reset_s: f64,
 }
@@ -126,20 +149,30 @@ impl Recorder {
         }));
     }
 
-    pub fn pause_started(&mut self, t: f64, kind: &'static str) {
-        self.close_episode();
-        self.pause.get_or_insert((t, kind));
-    }
-
-    pub fn pause_ended(&mut self, t: f64) {
-        if let Some((start, kind)) = self.pause.take() {
-            self.writer.send(Entry::Pause { start: self.time(start), end: self.time(t), kind });
+    /// Ends the open pause, if any, and starts one of `kind`, if any: a
+    /// snooze during a pause is two stretches, each of its own kind.
+    pub fn pause(&mut self, t: f64, kind: Option<PauseKind>) {
+        if let Some((start, open)) = self.pause.take() {
+            self.writer.send(Entry::Pause { start: self.time(start), end: self.time(t), kind: open.name() });
+            self.last_t = None;
         }
-        self.last_t = None;
+        if let Some(kind) = kind {
+            self.close_episode();
+            self.pause = Some((t, kind));
+        }
     }
 
-    pub fn calibration(&mut self, t: f64, profile: &str, view: &'static str) {
-        self.writer.send(Entry::Calibration { time: self.time(t), profile: profile.to_string(), view });
+    /// The kind of the open pause.
+    pub fn paused(&self) -> Option<PauseKind> {
+        self.pause.map(|(_, k)| k)
+    }
+
+    pub fn calibration(&mut self, t: f64, profile: &str, view: &str) {
+        self.writer.send(Entry::Calibration {
+            time: self.time(t),
+            profile: profile.to_string(),
+            view: view.to_string(),
+        });
     }
 
     pub fn config_change(&mut self, t: f64, ok: bool, detail: String) {
@@ -149,6 +182,6 @@ impl Recorder {
     /// Closes what is open; dropping the recorder then flushes the journal.
     pub fn finish(&mut self, t: f64) {
         self.close_episode();
-        self.pause_ended(t);
+        self.pause(t, None);
     }
 }

@@ -1,0 +1,401 @@
+//! The watcher's state and its steps. A frame goes in ([`Watcher::frame`]):
+//! pose, posture, then every sink hears what happened. Requests, the
+//! desktop's pauses, settings and camera trouble go in through their own
+//! small methods; every mode change goes through [`Watcher::set_mode`],
+//! which tells the sinks, so each sink sees the same story.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::control::{Reply, Request, Setup, Status};
+use super::mode::{AutoReason, Mode};
+use super::sinks::{CalibrationProgress, Judged, Sinks, Stats};
+use super::{Event, Summary};
+use crate::capture::Frame;
+use crate::config::Config;
+use crate::config::profiles::{DEFAULT_PROFILE, Profile, Profiles};
+use crate::pose::{PoseError, PoseEstimator, PoseResult};
+use crate::posture::{Assessment, Baseline, Calibrator, PostureEngine, State, judge};
+
+/// Seconds between frames while the person is away.
+const AWAY_POLL_S: f64 = 3.0;
+
+/// Who the watcher judges against and where calibrations are saved.
+pub struct Setting {
+    pub config: Config,
+    pub baseline: Option<Baseline>,
+    /// The profile it was started with (`None`: `default`, or in memory).
+    pub profile: Option<String>,
+    pub profiles_dir: PathBuf,
+}
+
+/// A calibration asked for while watching (the window's wizard).
+struct Calibrating {
+    cal: Calibrator,
+    until: f64,
+    setup: Setup,
+}
+
+pub struct Watcher {
+    estimator: PoseEstimator,
+    engine: PostureEngine,
+    setting: Setting,
+    mode: Mode,
+    last: Option<Assessment>,
+    away: bool,
+    last_judged: Option<f64>,
+    calibrating: Option<Calibrating>,
+    camera_out: bool,
+    source: String,
+    summary: Summary,
+    rates: Rates,
+}
+
+impl Watcher {
+    pub fn new(estimator: PoseEstimator, setting: Setting, source: String) -> Self {
+        let engine = PostureEngine::new(setting.config.clone(), setting.baseline.clone());
+        Self {
+            estimator,
+            engine,
+            setting,
+            mode: Mode::Watching,
+            last: None,
+            away: false,
+            last_judged: None,
+            calibrating: None,
+            camera_out: false,
+            source,
+            summary: Summary::default(),
+            rates: Rates::new(),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.setting.config
+    }
+
+    /// Frames a second wanted now: fewer while posture is good, a frame
+    /// every few seconds while nobody is there.
+    pub fn fps(&self) -> f64 {
+        let cam = &self.setting.config.camera;
+        match (self.away, self.last.map(|a| a.state)) {
+            (true, _) => 1.0 / AWAY_POLL_S,
+            (false, Some(State::Good)) => f64::from(cam.fps_good),
+            _ => f64::from(cam.fps_drifting),
+        }
+    }
+
+    /// Whether a frame at `t` is due at the current rate (for feeds that
+    /// hand over every frame).
+    pub fn due(&self, t: f64) -> bool {
+        self.last_judged.is_none_or(|lp| t - lp >= 1.0 / self.fps() - 1e-6)
+    }
+
+    /// The one place the mode changes; `event` says why, to every sink.
+    fn set_mode(&mut self, t: f64, to: Mode, event: Event, sinks: &mut Sinks) {
+        if !self.mode.watching() && to.watching() {
+            // Ongoing stretches start over after a break in watching.
+            self.engine.interrupt();
+        }
+        self.mode = to;
+        sinks.event(t, &event);
+    }
+
+    /// A control request (socket, window, notification, `--at`).
+    pub fn request(&mut self, t: f64, req: Request, sinks: &mut Sinks) -> Reply {
+        match req {
+            Request::Snooze { seconds } => {
+                let until = t + seconds;
+                self.set_mode(
+                    t,
+                    Mode::Snoozed { until },
+                    Event::Snooze { minutes: seconds / 60.0, until_t: until },
+                    sinks,
+                );
+            }
+            Request::Pause => self.set_mode(t, Mode::Paused, Event::Pause { reason: None }, sinks),
+            Request::Resume if !self.mode.watching() => {
+                self.set_mode(t, Mode::Watching, Event::Resume { reason: "requested".into() }, sinks);
+            }
+            Request::Calibrate { seconds, setup } => {
+                self.calibrating = Some(Calibrating { cal: Calibrator::new(), until: t + seconds, setup });
+            }
+            Request::UseProfile { setup } => self.use_profile(t, setup, sinks),
+            Request::Resume | Request::Status => {}
+        }
+        Reply::Status(self.status(t))
+    }
+
+    fn status(&self, t: f64) -> Status {
+        Status {
+            mode: self.mode.name().into(),
+            snooze_left_s: self.mode.snooze_left(t),
+            state: self.last.map(|a| a.state),
+            score: self.last.and_then(|a| a.score),
+            reason: self.last.map(|a| a.reason().to_string()),
+            t,
+            fps: self.rates.fps,
+            frames: self.summary.frames_processed,
+            dropped: self.summary.frames_dropped,
+            source: self.source.clone(),
+        }
+    }
+
+    fn use_profile(&mut self, t: f64, setup: Setup, sinks: &mut Sinks) {
+        let name = profile_name(setup, &self.setting.profile);
+        match Profiles::new(self.setting.profiles_dir.clone()).load(&name) {
+            Ok(p) => {
+                self.engine.set_baseline(Some(p.baseline));
+                self.engine.interrupt();
+                sinks.event(t, &Event::ProfileLoaded { profile: name });
+            }
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+
+    /// Once per turn of the loop: a snooze that has run out ends.
+    pub fn tick(&mut self, t: f64, sinks: &mut Sinks) {
+        if let Mode::Snoozed { until } = self.mode
+            && t >= until
+        {
+            self.set_mode(t, Mode::Watching, Event::Resume { reason: "snooze ended".into() }, sinks);
+        }
+        sinks.tick(t, self.mode);
+    }
+
+    /// The desktop's reason to pause now (screen locked, on battery), if any.
+    pub fn desktop(&mut self, t: f64, reason: Option<AutoReason>, sinks: &mut Sinks) {
+        match (self.mode, reason) {
+            (Mode::Watching, Some(reason)) => {
+                self.set_mode(t, Mode::AutoPaused { reason }, Event::Pause { reason: Some(reason) }, sinks);
+            }
+            (Mode::AutoPaused { reason }, None) => {
+                let why = format!("no longer {}", reason.words());
+                self.set_mode(t, Mode::Watching, Event::Resume { reason: why }, sinks);
+            }
+            _ => {}
+        }
+    }
+
+    /// The settings file changed: valid settings take effect from the next frame.
+    pub fn reload(&mut self, t: f64, loaded: Result<Config, String>, path: PathBuf, sinks: &mut Sinks) {
+        match loaded {
+            Ok(cfg) => {
+                sinks.config(&cfg);
+                self.engine.set_config(cfg.clone());
+                self.setting.config = cfg;
+                sinks.event(t, &Event::ConfigReloaded { ok: true, path: Some(path), error: None });
+            }
+            Err(error) => {
+                sinks.event(t, &Event::ConfigReloaded { ok: false, path: None, error: Some(error) })
+            }
+        }
+    }
+
+    /// The camera is gone, busy or stalled: an outage, until it is found.
+    pub fn camera_lost(&mut self, t: f64, error: String, sinks: &mut Sinks) {
+        self.camera_out = true;
+        sinks.event(t, &Event::CameraLost { error });
+    }
+
+    pub fn camera_found(&mut self, t: f64, source: String, sinks: &mut Sinks) {
+        if std::mem::take(&mut self.camera_out) {
+            self.engine.interrupt();
+        }
+        self.source.clone_from(&source);
+        sinks.event(t, &Event::CameraFound { source });
+    }
+
+    /// A frame that could not be read or decoded.
+    pub fn bad_frame(&mut self) {
+        self.summary.bad_frames += 1;
+    }
+
+    /// A frame was read at `t` (judged or not).
+    pub fn read(&mut self, t: f64, counts: Option<(u64, u64)>) {
+        self.summary.frames_read += 1;
+        self.summary.duration_s = t;
+        if let Some((read, dropped)) = counts {
+            (self.summary.frames_read, self.summary.frames_dropped) = (read, dropped);
+        }
+    }
+
+    /// Judges one frame at `t` and tells the sinks.
+    pub fn frame(&mut self, t: f64, frame: &Frame<'_>, sinks: &mut Sinks) -> Result<Assessment, PoseError> {
+        let interval = 1.0 / self.fps();
+        let result = self.estimator.track(frame, t)?;
+        let luma = frame.mean_luma();
+        let mut progress = None;
+        if let Some(c) = self.calibrating.as_mut() {
+            progress = Some(c.add(t, result, luma, frame, &self.setting.config));
+        }
+        if let Some((c, p)) = self.calibrating.take_if(|c| t >= c.until).zip(progress.take()) {
+            let name = profile_name(c.setup, &self.setting.profile);
+            let (p, baseline) = c.finish(t, p, name, &self.source, &self.setting.profiles_dir, sinks);
+            if baseline.is_some() {
+                self.engine.set_baseline(baseline);
+            }
+            progress = Some(p);
+        }
+        let a = self.engine.update(t, result, luma);
+        self.last_judged = Some(t);
+        self.last = Some(a);
+        self.summary.frames_processed += 1;
+        if a.alert.is_some() {
+            self.summary.alerts += 1;
+        }
+        for event in Event::of(&a) {
+            match event {
+                Event::Away {} => self.away = true,
+                Event::Back {} => self.away = false,
+                _ => {}
+            }
+            sinks.event(t, &event);
+        }
+        self.rates.update(self.summary.frames_processed);
+        let judged = Judged {
+            assessment: &a,
+            interval,
+            frame,
+            pose: self.estimator.last_pose(),
+            baseline: self.engine.baseline(),
+            calibration: progress.as_ref(),
+            stats: self.stats(),
+        };
+        sinks.judged(&judged);
+        Ok(a)
+    }
+
+    fn stats(&self) -> Stats {
+        Stats {
+            fps: self.rates.fps,
+            cpu_percent: self.rates.cpu_percent,
+            frames: self.summary.frames_processed,
+            dropped: self.summary.frames_dropped,
+        }
+    }
+
+    /// What the run did, for the closing line.
+    pub fn summary(&self, events: usize) -> Summary {
+        Summary { events, ..self.summary }
+    }
+}
+
+/// The profile for `setup`; `Default` is the one the watcher was started
+/// with (or `default`).
+fn profile_name(setup: Setup, started_with: &Option<String>) -> String {
+    setup
+        .profile_name()
+        .map(String::from)
+        .or_else(|| started_with.clone())
+        .unwrap_or_else(|| DEFAULT_PROFILE.into())
+}
+
+impl Calibrating {
+    /// One frame judged without a baseline; how far calibration is.
+    fn add(
+        &mut self,
+        t: f64,
+        result: &PoseResult,
+        luma: f32,
+        frame: &Frame<'_>,
+        cfg: &Config,
+    ) -> CalibrationProgress {
+        let j = judge(result, luma, None, cfg);
+        self.cal.add(&j, frame.width, frame.height);
+        CalibrationProgress {
+            remaining_s: (self.until - t).max(0.0),
+            good_frames: self.cal.good_frames(),
+            frames: self.cal.frames(),
+            message: j.unassessable.map_or_else(|| "good frame".into(), |u| u.reason().to_string()),
+            done: false,
+            ok: false,
+        }
+    }
+
+    /// Time is up: the baseline, saved as profile `name`, or why not.
+    fn finish(
+        self,
+        t: f64,
+        mut p: CalibrationProgress,
+        name: String,
+        source: &str,
+        profiles_dir: &Path,
+        sinks: &mut Sinks,
+    ) -> (CalibrationProgress, Option<Baseline>) {
+        p.done = true;
+        let baseline = match self.cal.finish() {
+            Ok(b) => b,
+            Err(e) => {
+                p.message = e.to_string();
+                sinks.event(
+                    t,
+                    &Event::Calibrated { ok: false, profile: name, view: None, message: p.message.clone() },
+                );
+                return (p, None);
+            }
+        };
+        let profile = Profile {
+            name: name.clone(),
+            created: crate::clock::now_rfc3339(),
+            camera: source.to_string(),
+            frames: self.cal.good_frames(),
+            baseline: baseline.clone(),
+        };
+        p.message = match Profiles::new(profiles_dir.to_path_buf()).save(&profile) {
+            Ok(path) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
+            Err(e) => format!("calibrated for this session, but not saved: {e}"),
+        };
+        p.ok = true;
+        let view = Some(baseline.view.name().to_string());
+        sinks.event(t, &Event::Calibrated { ok: true, profile: name, view, message: p.message.clone() });
+        (p, Some(baseline))
+    }
+}
+
+/// Frames and CPU per second, measured over a few seconds.
+struct Rates {
+    fps: f64,
+    cpu_percent: f64,
+    mark: Instant,
+    frames_at_mark: u64,
+    cpu_at_mark: f64,
+}
+
+impl Rates {
+    fn new() -> Self {
+        Self {
+            fps: 0.0,
+            cpu_percent: 0.0,
+            mark: Instant::now(),
+            frames_at_mark: 0,
+            cpu_at_mark: cpu_seconds().unwrap_or(0.0),
+        }
+    }
+
+    fn update(&mut self, frames: u64) {
+        let secs = self.mark.elapsed().as_secs_f64();
+        if secs < 2.0 {
+            return;
+        }
+        let cpu = cpu_seconds().unwrap_or(0.0);
+        self.fps = (frames - self.frames_at_mark) as f64 / secs;
+        self.cpu_percent = 100.0 * (cpu - self.cpu_at_mark) / secs;
+        (self.mark, self.frames_at_mark, self.cpu_at_mark) = (Instant::now(), frames, cpu);
+    }
+}
+
+/// Process CPU time (Linux: /proc/self/stat).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (hz > 0.0).then(|| ticks / hz)
+}
