@@ -12,10 +12,10 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use clap::Args;
 use headsup::capture::{CameraRequest, camera};
-use headsup::config::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::config::{Config, paths};
 use headsup::pose::PoseEstimator;
 use headsup::posture::Baseline;
+use headsup::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::watch::control::{self, Request, parse_duration};
 use headsup::watch::{Scheduled, SourceSpec, WatchOptions, camera_request};
 
@@ -211,7 +211,7 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
 
 /// No profile yet: offer to calibrate on a terminal, else say how and fail.
 fn no_calibration(
-    err: headsup::config::profiles::ProfileError,
+    err: headsup::profiles::ProfileError,
     args: &WatchArgs,
     config: Option<&Path>,
     cfg: &Config,

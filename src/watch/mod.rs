@@ -424,7 +424,9 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
     };
     // A few frames a second: idle inference threads should sleep, not spin.
     let mut estimator = PoseEstimator::new(&PoseOptions { busy_wait: false, ..opts.pose.clone() })?;
-    let mut engine = PostureEngine::new(opts.config.clone(), opts.baseline.clone());
+    // The live settings: the engine gets only its posture params from them.
+    let mut config = opts.config.clone();
+    let mut engine = PostureEngine::new(config.posture_params(), opts.baseline.clone());
     let mut terminal = opts.alert_terminal;
     let (mut alerter, feedback);
     let mut config_watch = ConfigWatcher::new(&opts.config_path);
@@ -514,8 +516,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                 calibrating = Some((Calibrator::new(), t + seconds, setup));
             }
             if let Request::UseProfile { setup } = req {
-                let name = setup.profile_name().unwrap_or(crate::config::profiles::DEFAULT_PROFILE);
-                match crate::config::profiles::Profiles::new(opts.profiles_dir.clone()).load(name) {
+                let name = setup.profile_name().unwrap_or(crate::profiles::DEFAULT_PROFILE);
+                match crate::profiles::Profiles::new(opts.profiles_dir.clone()).load(name) {
                     Ok(p) => {
                         engine.set_baseline(Some(p.baseline));
                         engine.interrupt();
@@ -552,8 +554,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             th.set_mode(if mode == Mode::Watching { 0 } else { 1 });
             let rate = match (away, last.map(|a| a.state)) {
                 (true, _) => 1.0 / AWAY_POLL_S,
-                (false, Some(State::Good)) => f64::from(engine.config().camera.fps_good),
-                _ => f64::from(engine.config().camera.fps_drifting),
+                (false, Some(State::Good)) => f64::from(config.camera.fps_good),
+                _ => f64::from(config.camera.fps_drifting),
             };
             th.shared.interval_ms.store((1000.0 / rate) as u64, Ordering::Relaxed);
         }
@@ -563,7 +565,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
             && last_power_check.elapsed() >= Duration::from_secs(5)
         {
             last_power_check = Instant::now();
-            let cam = &engine.config().camera;
+            let cam = &config.camera;
             let reason = if cam.pause_on_lock && power::screen_locked() {
                 Some("screen locked")
             } else if cam.pause_on_battery && power::on_battery() {
@@ -616,7 +618,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                         r.set_break_reset(cfg.timing.break_reset_min);
                         r.config_change(t, true, config_watch.path().display().to_string());
                     }
-                    engine.set_config(cfg);
+                    engine.set_params(cfg.posture_params());
+                    config = cfg;
                     events.emit(t, "config_reloaded", json!({ "ok": true, "path": config_watch.path() }));
                     tracing::info!("settings reloaded from {}", config_watch.path().display());
                 }
@@ -722,8 +725,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         // Adaptive rate on the source clock (replays: skip frames not due).
         let interval = match (away, last.map(|a| a.state)) {
             (true, _) => AWAY_POLL_S,
-            (false, Some(State::Good)) => 1.0 / f64::from(engine.config().camera.fps_good),
-            _ => 1.0 / f64::from(engine.config().camera.fps_drifting),
+            (false, Some(State::Good)) => 1.0 / f64::from(config.camera.fps_good),
+            _ => 1.0 / f64::from(config.camera.fps_drifting),
         };
         if direct.is_some() && last_processed.is_some_and(|lp| t - lp < interval - 1e-6) {
             continue;
@@ -735,7 +738,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
         let result = estimator.track(&frame, t)?;
         let luma = frame.mean_luma();
         if let Some((cal, until, setup)) = calibrating.as_mut() {
-            let j = crate::posture::judge(result, luma, None, engine.config());
+            let j = crate::posture::judge(result, luma, None, engine.params());
             cal.add(&j, meta.width, meta.height);
             let mut progress = snapshot::CalibrationProgress {
                 remaining_s: (*until - t).max(0.0),
@@ -756,8 +759,8 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                             .profile_name()
                             .map(String::from)
                             .or_else(|| opts.profile.clone())
-                            .unwrap_or_else(|| crate::config::profiles::DEFAULT_PROFILE.into());
-                        let profile = crate::config::profiles::Profile {
+                            .unwrap_or_else(|| crate::profiles::DEFAULT_PROFILE.into());
+                        let profile = crate::profiles::Profile {
                             name: name.clone(),
                             created: crate::clock::now_rfc3339(),
                             camera: source_name.clone(),
@@ -765,9 +768,7 @@ pub fn run(mut opts: WatchOptions) -> Result<Summary, WatchError> {
                             baseline: baseline.clone(),
                         };
                         progress.message =
-                            match crate::config::profiles::Profiles::new(opts.profiles_dir.clone())
-                                .save(&profile)
-                            {
+                            match crate::profiles::Profiles::new(opts.profiles_dir.clone()).save(&profile) {
                                 Ok(path) => {
                                     format!("calibrated; saved as profile {name:?} ({})", path.display())
                                 }
