@@ -13,6 +13,8 @@
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod alert;
 pub mod capture;
 pub mod clock;
