@@ -40,6 +40,7 @@ impl PostureEngine {
         Self { params, baseline, tracker: Tracker::new(params) }
     }
 
+    /// The params in force (calibration judges frames with them too).
     pub fn params(&self) -> &Params {
         &self.params
     }

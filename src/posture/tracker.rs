@@ -4,8 +4,9 @@
 //! never counts); thresholds have hysteresis; an alert needs forward head
 //! sustained for `alert_after_s` and repeats every `realert_after_s`.
 //! Presence (away/back), the sitting-time break timer and the "setup
-//! changed, recalibrate" check live here too. Everything is `Copy`: an
-//! update allocates nothing.
+//! changed, recalibrate" check live here too, each a small state machine
+//! with its own timers ([`Tracker::update`] runs them in order). Everything
+//! is `Copy`: an update allocates nothing. The words are in `words`.
 
 use super::baseline::Baseline;
 use super::judge::{Judgement, Unassessable, same_place};

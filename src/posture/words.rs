@@ -8,6 +8,7 @@ use super::judge::Unassessable;
 use super::tracker::{Assessment, State};
 
 impl Unassessable {
+    /// Why, in words the user can act on.
     pub fn reason(self) -> &'static str {
         match self {
             Unassessable::NoPerson => "no person in view",
