@@ -359,6 +359,26 @@ mod tests {
     }
 
     #[test]
+    fn posture_params_map_each_setting_to_its_own_field() {
+        // Settings whose defaults coincide, made distinct: a swapped field shows.
+        let text = "[posture]\ngap_drop_full = 0.2\nhead_growth_full = 0.3\nfront_upright_gap = 0.6\n\
+                    [timing]\nonset_delay_s = 11\naway_after_s = 12\nsetup_changed_after_s = 130\n\
+                    break_every_min = 20\nbreak_reset_min = 2\n\
+                    [findings]\nlooking_down = false\nalert_after_s = 90\n\
+                    [weights]\near_shoulder_gap = 0.4\n[checks]\nmin_visibility = 0.45\n";
+        let p = Config::parse(text, Path::new("c.toml")).expect("parse").posture_params();
+        assert_eq!((p.scoring.gap_drop_full, p.scoring.head_growth_full), (0.2, 0.3));
+        assert_eq!((p.scoring.front_upright_gap, p.scoring.weight_gap), (0.6, 0.4));
+        assert_eq!((p.timing.onset_delay_s, p.timing.away_after_s), (11.0, 12.0));
+        assert_eq!((p.timing.setup_changed_after_s, p.findings.alert_after_s), (130.0, 90.0));
+        assert_eq!((p.timing.break_every_s, p.timing.break_reset_s), (1200.0, 120.0));
+        assert_eq!(
+            (p.checks.min_visibility, p.findings.looking_down, p.findings.head_tilt),
+            (0.45, false, true)
+        );
+    }
+
+    #[test]
     fn an_empty_file_means_all_defaults() {
         assert_eq!(Config::parse("", Path::new("c.toml")).expect("parse"), Config::default());
     }
