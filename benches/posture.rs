@@ -29,13 +29,13 @@ fn result(gap: f32) -> PoseResult {
 }
 
 fn bench(c: &mut Criterion) {
-    let cfg = Config::default();
+    let params = Config::default().posture_params();
     let (good, bad) = (result(110.0), result(80.0));
     let mut cal = Calibrator::new();
     for _ in 0..3 {
-        cal.add(&judge(&good, 120.0, None, &cfg), 640, 480);
+        cal.add(&judge(&good, 120.0, None, &params), 640, 480);
     }
-    let mut engine = PostureEngine::new(cfg, Some(cal.finish().expect("baseline")));
+    let mut engine = PostureEngine::new(params, Some(cal.finish().expect("baseline")));
     let pose = good.pose.as_ref().expect("pose");
     c.bench_function("posture/signals", |b| {
         b.iter(|| black_box(signals::compute(black_box(pose), 640, 480)))

@@ -7,9 +7,13 @@
 //! 3. [`posture`] — landmarks → signals → score against the calibrated baseline → state over time;
 //! 4. [`output`] — per-frame records as JSON lines, CSV or a table.
 //!
-//! [`config`] holds the settings (TOML, live reload) at the edge.
+//! [`config`] holds the settings (TOML, live reload) at the edge, above
+//! `posture`, which reads only the `posture::Params` config builds;
+//! [`profiles`] stores the calibrated baselines.
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
+
+#![warn(clippy::too_many_lines)]
 
 pub mod alert;
 pub mod capture;
@@ -19,6 +23,7 @@ pub mod journal;
 pub mod output;
 pub mod pose;
 pub mod posture;
+pub mod profiles;
 pub mod report;
 pub mod ui;
 pub mod watch;

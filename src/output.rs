@@ -10,11 +10,43 @@ use crate::pose::{LANDMARK_NAMES, Landmark, PoseResult, Timings, WorldLandmark};
 use crate::posture::{Assessment, Findings, Signals};
 
 /// Output format of `analyze`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Jsonl,
     Csv,
     Table,
+}
+
+impl Format {
+    /// Every format, in the order the command line lists them.
+    pub const ALL: [Format; 3] = [Format::Jsonl, Format::Csv, Format::Table];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Table => "table",
+        }
+    }
+}
+
+/// A format name that is not one of [`Format::ALL`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown output format {0:?}; expected jsonl, csv or table")]
+pub struct UnknownFormat(String);
+
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One analysed image or frame.
@@ -233,14 +265,13 @@ fn ellipsize(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::pose::{Pose, Roi};
-    use crate::posture::{Judgement, judge, still};
+    use crate::posture::{Judgement, Params, judge, still};
 
     fn assess(r: &PoseResult) -> Assessment {
-        let cfg = Config::default();
-        let j: Judgement = judge(r, 100.0, None, &cfg);
-        still(&j, &cfg, 0.0)
+        let params = Params::default();
+        let j: Judgement = judge(r, 100.0, None, &params);
+        still(&j, &params, 0.0)
     }
 
     fn result() -> PoseResult {

@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use headsup::capture::{Frame, collect_images, load_rgb};
-use headsup::config::profiles::Profiles;
 use headsup::output::{Format, Record, Writer};
 use headsup::pose::PoseEstimator;
 use headsup::posture::PostureEngine;
+use headsup::profiles::Profiles;
 
 use super::calibrate::{calibrate_files, expand};
 use super::{PoseArgs, load_config};
@@ -41,7 +41,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "PATH", num_args = 1..)]
     calibrate: Vec<PathBuf>,
     /// Output format [default: table on a terminal, jsonl otherwise].
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = super::choice::choice::<Format>())]
     format: Option<Format>,
     #[command(flatten)]
     pose: PoseArgs,
@@ -89,7 +89,7 @@ pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> anyhow::Result<ExitCode
     let (mut done, mut analysed) = (0usize, 0usize);
     for group in &groups {
         estimator.reset();
-        let mut engine = PostureEngine::new(cfg.clone(), baseline.clone());
+        let mut engine = PostureEngine::new(cfg.posture_params(), baseline.clone());
         for (n, file) in group.files.iter().enumerate() {
             done += 1;
             if show_progress {

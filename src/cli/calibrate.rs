@@ -12,9 +12,9 @@ use headsup::capture::camera::{STALL_AFTER, Webcam};
 use headsup::capture::{CameraRequest, Frame, FrameMeta, FrameSource, Read, collect_images, load_rgb};
 use headsup::clock;
 use headsup::config::Config;
-use headsup::config::profiles::{DEFAULT_PROFILE, Profile, Profiles};
 use headsup::pose::PoseEstimator;
 use headsup::posture::{Baseline, Calibrator, judge};
+use headsup::profiles::{DEFAULT_PROFILE, Profile, Profiles};
 use headsup::watch::camera_request;
 
 use super::{PoseArgs, load_config};
@@ -58,6 +58,7 @@ pub fn calibrate_files(
     cfg: &Config,
     fps: f64,
 ) -> anyhow::Result<(Baseline, usize)> {
+    let params = cfg.posture_params();
     let mut cal = Calibrator::new();
     let mut rgb = Vec::new();
     est.reset();
@@ -65,7 +66,7 @@ pub fn calibrate_files(
         let (w, h) = load_rgb(file, &mut rgb)?;
         let frame = Frame::new(w, h, &rgb).context("decoded image has the wrong size")?;
         let result = est.track(&frame, n as f64 / fps)?;
-        cal.add(&judge(result, frame.mean_luma(), None, cfg), w, h);
+        cal.add(&judge(result, frame.mean_luma(), None, &params), w, h);
     }
     est.reset();
     let baseline = cal.finish().context("calibration rejected")?;
@@ -161,6 +162,7 @@ pub fn calibrate_camera(
             return interrupted();
         }
     }
+    let params = cfg.posture_params();
     let mut cal = Calibrator::new();
     let start = Instant::now();
     let (mut w, mut h) = (0, 0);
@@ -172,7 +174,7 @@ pub fn calibrate_camera(
         let Some(frame) = Frame::new(meta.width, meta.height, &buf) else { continue };
         (w, h) = (meta.width, meta.height);
         let result = est.track(&frame, start.elapsed().as_secs_f64())?;
-        let j = judge(result, frame.mean_luma(), None, cfg);
+        let j = judge(result, frame.mean_luma(), None, &params);
         cal.add(&j, w, h);
         eprint!("\r  {} usable frames", cal.good_frames());
     }

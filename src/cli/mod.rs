@@ -3,6 +3,7 @@
 
 mod analyze;
 mod calibrate;
+mod choice;
 mod doctor;
 mod history;
 mod settings;
@@ -93,10 +94,10 @@ enum Command {
 #[derive(Args, Clone, Debug, Default)]
 pub struct PoseArgs {
     /// Landmark model: lite is fastest, heavy most accurate (heavy must be generated first).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::choice::<ModelKind>())]
     pub model: Option<ModelKind>,
     /// Inference runtime: auto uses the native ONNX Runtime when its library is found.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::choice::<RuntimeChoice>())]
     pub runtime: Option<RuntimeChoice>,
     /// Inference threads (0 = one per core).
     #[arg(long)]

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use headsup::config::profiles::Profiles;
 use headsup::config::{self, Config, DEFAULT_TOML};
+use headsup::profiles::Profiles;
 
 #[derive(Subcommand)]
 pub enum ConfigAction {

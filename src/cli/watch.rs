@@ -12,10 +12,10 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use clap::Args;
 use headsup::capture::{CameraRequest, camera};
-use headsup::config::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::config::{Config, paths};
 use headsup::pose::PoseEstimator;
 use headsup::posture::Baseline;
+use headsup::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::watch::control::{self, Reply, Request, parse_duration};
 use headsup::watch::sinks::Judged;
 use headsup::watch::{Scheduled, Setting, Sink, SourceSpec, Started, WatchOptions, Wiring, camera_request};
@@ -260,7 +260,7 @@ impl Sink for StatusLine {
 
 /// No profile yet: offer to calibrate on a terminal, else say how and fail.
 fn no_calibration(
-    err: headsup::config::profiles::ProfileError,
+    err: headsup::profiles::ProfileError,
     args: &WatchArgs,
     config: Option<&Path>,
     cfg: &Config,

@@ -4,7 +4,6 @@
 //! the allowed range; a watcher reloads edits while headsup runs.
 
 pub mod paths;
-pub mod profiles;
 mod validate;
 mod watch;
 
@@ -13,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::pose::{ModelKind, RuntimeChoice};
+use crate::posture;
 pub use validate::{ConfigError, parse_quiet_hours};
 pub use watch::ConfigWatcher;
 
@@ -262,6 +262,57 @@ impl Config {
     pub fn load_or_default(path: &Path) -> Result<Config, ConfigError> {
         if path.exists() { Self::load(path) } else { Ok(Config::default()) }
     }
+
+    /// The posture engine's parameters: the only way settings reach it
+    /// (config sits above posture, never the other way round).
+    pub fn posture_params(&self) -> posture::Params {
+        let (p, t, f, k, w) = (&self.posture, &self.timing, &self.findings, &self.checks, &self.weights);
+        posture::Params {
+            checks: posture::params::Checks {
+                min_visibility: k.min_visibility,
+                dark_luma: k.dark_luma,
+                front_max_yaw: k.front_max_yaw,
+                side_min_yaw: k.side_min_yaw,
+                setup_shift: k.setup_shift,
+            },
+            scoring: posture::params::Scoring {
+                gap_drop_full: p.gap_drop_full,
+                head_growth_full: p.head_growth_full,
+                forward_cm_full: p.forward_cm_full,
+                side_upright_deg: p.side_upright_deg,
+                side_full_deg: p.side_full_deg,
+                front_upright_gap: p.front_upright_gap,
+                weight_gap: w.ear_shoulder_gap,
+                weight_head_size: w.head_size,
+                weight_world: w.world_forward,
+            },
+            bands: posture::params::Bands {
+                good_above: p.good_above,
+                forward_below: p.forward_below,
+                hysteresis: p.hysteresis,
+            },
+            findings: posture::params::FindingRules {
+                looking_down: f.looking_down,
+                looking_down_threshold: f.looking_down_threshold,
+                head_tilt: f.head_tilt,
+                head_tilt_deg: f.head_tilt_deg,
+                raised_shoulders: f.raised_shoulders,
+                raised_shoulders_threshold: f.raised_shoulders_threshold,
+                alert_after_s: f.alert_after_s.into(),
+            },
+            timing: posture::params::Timing {
+                smoothing_s: t.smoothing_s,
+                onset_delay_s: t.onset_delay_s.into(),
+                recovery_s: t.recovery_s.into(),
+                alert_after_s: t.alert_after_s.into(),
+                realert_after_s: t.realert_after_s.into(),
+                away_after_s: t.away_after_s.into(),
+                break_every_s: f64::from(t.break_every_min) * 60.0,
+                break_reset_s: f64::from(t.break_reset_min) * 60.0,
+                setup_changed_after_s: t.setup_changed_after_s.into(),
+            },
+        }
+    }
 }
 
 /// The config file in use: `--config FILE` or the XDG default.
@@ -299,6 +350,32 @@ mod tests {
             out
         };
         assert_eq!(keys(DEFAULT_TOML), keys(&full));
+    }
+
+    #[test]
+    fn default_settings_give_the_posture_defaults() {
+        // Posture's tests and benches build `Params::default()`: it must be what users get.
+        assert_eq!(Config::default().posture_params(), posture::Params::default());
+    }
+
+    #[test]
+    fn posture_params_map_each_setting_to_its_own_field() {
+        // Settings whose defaults coincide, made distinct: a swapped field shows.
+        let text = "[posture]\ngap_drop_full = 0.2\nhead_growth_full = 0.3\nfront_upright_gap = 0.6\n\
+                    [timing]\nonset_delay_s = 11\naway_after_s = 12\nsetup_changed_after_s = 130\n\
+                    break_every_min = 20\nbreak_reset_min = 2\n\
+                    [findings]\nlooking_down = false\nalert_after_s = 90\n\
+                    [weights]\near_shoulder_gap = 0.4\n[checks]\nmin_visibility = 0.45\n";
+        let p = Config::parse(text, Path::new("c.toml")).expect("parse").posture_params();
+        assert_eq!((p.scoring.gap_drop_full, p.scoring.head_growth_full), (0.2, 0.3));
+        assert_eq!((p.scoring.front_upright_gap, p.scoring.weight_gap), (0.6, 0.4));
+        assert_eq!((p.timing.onset_delay_s, p.timing.away_after_s), (11.0, 12.0));
+        assert_eq!((p.timing.setup_changed_after_s, p.findings.alert_after_s), (130.0, 90.0));
+        assert_eq!((p.timing.break_every_s, p.timing.break_reset_s), (1200.0, 120.0));
+        assert_eq!(
+            (p.checks.min_visibility, p.findings.looking_down, p.findings.head_tilt),
+            (0.45, false, true)
+        );
     }
 
     #[test]

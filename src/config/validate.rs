@@ -50,13 +50,21 @@ fn find_line(text: &str, section: &str, key: &str) -> usize {
 }
 
 fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
+    check_ranges(c, text, path)?;
+    check_consistency(c, text, path)
+}
+
+/// A number's allowed range: (section, key, value, min, max).
+type Range = (&'static str, &'static str, f64, f64, f64);
+
+/// Every numeric setting with its allowed range, in file order.
+fn ranges(c: &Config) -> [Range; 36] {
     let p = &c.posture;
     let t = &c.timing;
     let f = &c.findings;
     let k = &c.checks;
     let cam = &c.camera;
-    // (section, key, value, min, max)
-    let ranges: [(&str, &str, f64, f64, f64); 36] = [
+    [
         ("journal", "keep_minutes_days", c.journal.keep_minutes_days.into(), 1.0, 36500.0),
         ("posture", "good_above", p.good_above.into(), 1.0, 100.0),
         ("posture", "forward_below", p.forward_below.into(), 0.0, 99.0),
@@ -93,8 +101,12 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
         ("camera", "height", cam.height.into(), 48.0, 4320.0),
         ("camera", "fps_good", cam.fps_good.into(), 0.1, 60.0),
         ("camera", "fps_drifting", cam.fps_drifting.into(), 0.1, 60.0),
-    ];
-    for (section, key, value, min, max) in ranges {
+    ]
+}
+
+/// The first number outside its range, if any.
+fn check_ranges(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
+    for (section, key, value, min, max) in ranges(c) {
         if !(min..=max).contains(&value) {
             return Err(ConfigError::Range {
                 path: path.to_path_buf(),
@@ -105,6 +117,12 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
             });
         }
     }
+    Ok(())
+}
+
+/// Settings that are each in range but do not fit together, or are not numbers.
+fn check_consistency(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
+    let (p, k) = (&c.posture, &c.checks);
     let invalid = |section: &str, key: &str, value: String, message: &str| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: find_line(text, section, key),

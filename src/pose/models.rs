@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use super::PoseError;
 
 /// Landmark model size: bigger is more accurate and slower.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     Lite,
@@ -19,7 +17,30 @@ pub enum ModelKind {
     Heavy,
 }
 
+/// A model name that is not one of [`ModelKind::ALL`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown model {0:?}; expected lite, full or heavy")]
+pub struct UnknownModel(String);
+
+impl std::str::FromStr for ModelKind {
+    type Err = UnknownModel;
+
+    /// The names of the settings file and the command line.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| UnknownModel(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl ModelKind {
+    /// Every model, smallest first (the order the command line lists them).
+    pub const ALL: [ModelKind; 3] = [ModelKind::Lite, ModelKind::Full, ModelKind::Heavy];
+
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Lite => "lite",

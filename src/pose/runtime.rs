@@ -12,9 +12,7 @@ use super::PoseError;
 use super::models::ModelBytes;
 
 /// Which runtime the user asked for.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuntimeChoice {
     /// ONNX Runtime when its library is found, otherwise the embedded runtime.
@@ -24,6 +22,49 @@ pub enum RuntimeChoice {
     Onnxruntime,
     /// The embedded pure-Rust runtime (rten).
     Rten,
+}
+
+impl RuntimeChoice {
+    /// Every choice, in the order the command line lists them.
+    pub const ALL: [RuntimeChoice; 3] =
+        [RuntimeChoice::Auto, RuntimeChoice::Onnxruntime, RuntimeChoice::Rten];
+
+    /// The name in the settings file and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuntimeChoice::Auto => "auto",
+            RuntimeChoice::Onnxruntime => "onnxruntime",
+            RuntimeChoice::Rten => "rten",
+        }
+    }
+
+    /// One line on what the choice does, for `--help`.
+    pub fn about(self) -> &'static str {
+        match self {
+            RuntimeChoice::Auto => "ONNX Runtime when its library is found, otherwise the embedded runtime",
+            RuntimeChoice::Onnxruntime => "The native ONNX Runtime (fails when its library is not found)",
+            RuntimeChoice::Rten => "The embedded pure-Rust runtime (rten)",
+        }
+    }
+}
+
+/// A runtime name that is not one of [`RuntimeChoice::ALL`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown runtime {0:?}; expected auto, onnxruntime or rten")]
+pub struct UnknownRuntime(String);
+
+impl std::str::FromStr for RuntimeChoice {
+    type Err = UnknownRuntime;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| UnknownRuntime(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for RuntimeChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The runtime actually in use, for the user to see.

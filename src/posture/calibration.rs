@@ -3,26 +3,9 @@
 //! judged are counted by reason; too few good frames, a change of view or
 //! movement during calibration reject it with a reason the user can act on.
 
-use serde::{Deserialize, Serialize};
-
+use super::baseline::Baseline;
 use super::judge::{Judgement, Unassessable};
 use super::signals::{Signals, View};
-
-/// The user's good posture: the median of every signal over the calibration
-/// frames, with the view and frame size it was taken at.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Baseline {
-    pub signals: Signals,
-    pub view: View,
-    pub width: u32,
-    pub height: u32,
-}
-
-impl Baseline {
-    pub fn from_signals(signals: Signals, view: View, width: u32, height: u32) -> Self {
-        Baseline { signals, view, width, height }
-    }
-}
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CalibrationError {

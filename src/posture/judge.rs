@@ -3,11 +3,11 @@
 //! (looking down, head tilt, raised shoulders) beside it. Plain arithmetic
 //! on the signals; time and persistence live in `tracker`.
 
-use crate::config::Config;
 use crate::pose::landmarks::idx;
 use crate::pose::{Landmark, PoseResult};
 
-use super::calibration::Baseline;
+use super::baseline::Baseline;
+use super::params::{FindingRules, Params, Scoring};
 use super::signals::{self, Near, Signals, View};
 
 /// Why a frame cannot be judged. Never counted as good or bad.
@@ -22,23 +22,6 @@ pub enum Unassessable {
     BackToCamera,
     SeveralPeople,
     SetupChanged,
-}
-
-impl Unassessable {
-    pub fn reason(self) -> &'static str {
-        match self {
-            Unassessable::NoPerson => "no person in view",
-            Unassessable::TooDark => "too dark to see you; add light",
-            Unassessable::ShouldersOutOfFrame => {
-                "shoulders not in the picture; sit further back or tilt the camera down"
-            }
-            Unassessable::LowConfidence => "ears or shoulders not clearly visible",
-            Unassessable::TurnedAway => "face turned away from the camera",
-            Unassessable::BackToCamera => "back turned to the camera",
-            Unassessable::SeveralPeople => "several people in view; cannot tell who was calibrated",
-            Unassessable::SetupChanged => "camera or seating changed since calibration; please recalibrate",
-        }
-    }
 }
 
 /// Findings reported beside the forward-head score.
@@ -114,8 +97,8 @@ fn inside(l: &Landmark, w: u32, h: u32) -> bool {
 }
 
 /// Judges one frame. `luma` is the frame's mean brightness (0-255).
-pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, cfg: &Config) -> Judgement {
-    let checks = &cfg.checks;
+pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params: &Params) -> Judgement {
+    let checks = &params.checks;
     if luma < checks.dark_luma {
         return Judgement::unassessable(Unassessable::TooDark, Signals::NAN, None);
     }
@@ -165,11 +148,11 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, cfg: &
 
     let base = baseline.filter(|b| b.view == view).map(|b| &b.signals);
     let mut j = match view {
-        View::Side => score_side(&s, base, cfg),
-        _ => score_front(&s, base, cfg),
+        View::Side => score_side(&s, base, &params.scoring),
+        _ => score_front(&s, base, &params.scoring),
     };
     j.view = Some(view);
-    j.findings = findings(&s, base, view, cfg);
+    j.findings = findings(&s, base, view, &params.findings, &params.scoring);
     j
 }
 
@@ -187,9 +170,7 @@ fn to_score(index: f32) -> f32 {
     (100.0 * (1.0 - index)).clamp(0.0, 100.0)
 }
 
-fn score_front(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
-    let p = &cfg.posture;
-    let wt = &cfg.weights;
+fn score_front(s: &Signals, b: Option<&Signals>, p: &Scoring) -> Judgement {
     let cues = match b {
         Some(b) => Cues {
             gap: ((b.ear_shoulder_gap - s.ear_shoulder_gap) / b.ear_shoulder_gap.max(1e-3) / p.gap_drop_full)
@@ -210,7 +191,7 @@ fn score_front(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
     let mut num = 0.0;
     let mut den = 0.0;
     for (v, w) in
-        [(cues.gap, wt.ear_shoulder_gap), (cues.head_size, wt.head_size), (cues.world, wt.world_forward)]
+        [(cues.gap, p.weight_gap), (cues.head_size, p.weight_head_size), (cues.world, p.weight_world)]
     {
         if v.is_finite() && w > 0.0 {
             num += v * w;
@@ -231,8 +212,7 @@ fn score_front(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
     }
 }
 
-fn score_side(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
-    let p = &cfg.posture;
+fn score_side(s: &Signals, b: Option<&Signals>, p: &Scoring) -> Judgement {
     let upright = b.map_or(p.side_upright_deg, |b| b.side_angle_deg);
     let dev = ((upright - s.side_angle_deg) / p.side_full_deg).clamp(-1.0, 1.5);
     Judgement {
@@ -250,8 +230,7 @@ fn score_side(s: &Signals, b: Option<&Signals>, cfg: &Config) -> Judgement {
     }
 }
 
-fn findings(s: &Signals, b: Option<&Signals>, view: View, cfg: &Config) -> Findings {
-    let f = &cfg.findings;
+fn findings(s: &Signals, b: Option<&Signals>, view: View, f: &FindingRules, scoring: &Scoring) -> Findings {
     if view == View::Side {
         return Findings { reclined: s.side_angle_deg > 95.0, ..Findings::default() };
     }
@@ -264,7 +243,7 @@ fn findings(s: &Signals, b: Option<&Signals>, view: View, cfg: &Config) -> Findi
     if let Some(b) = b {
         out.looking_down = f.looking_down && s.nose_drop - b.nose_drop > f.looking_down_threshold;
         let rise = b.shoulder_height - s.shoulder_height;
-        let head_grew = s.head_width / b.head_width.max(1e-3) - 1.0 > 0.5 * cfg.posture.head_growth_full;
+        let head_grew = s.head_width / b.head_width.max(1e-3) - 1.0 > 0.5 * scoring.head_growth_full;
         let uneven = (s.shoulder_tilt_deg - b.shoulder_tilt_deg).abs() > f.head_tilt_deg * 0.75;
         out.raised_shoulders =
             f.raised_shoulders && ((rise > f.raised_shoulders_threshold && !head_grew) || uneven);
@@ -303,14 +282,14 @@ mod tests {
 
     #[test]
     fn calibrated_posture_scores_100_and_forward_head_scores_low() {
-        let cfg = Config::default();
+        let params = Params::default();
         let good = front(110.0, 80.0);
         let b = baseline(&good);
-        let j = judge(&result(good), 100.0, Some(&b), &cfg);
+        let j = judge(&result(good), 100.0, Some(&b), &params);
         assert_eq!(j.score, Some(100.0));
         assert!(!j.provisional);
         // Gap shrinks by 25 % and the head looks 25 % wider: fully forward.
-        let j = judge(&result(front(82.5, 100.0)), 100.0, Some(&b), &cfg);
+        let j = judge(&result(front(82.5, 100.0)), 100.0, Some(&b), &params);
         // Gap and head size say fully forward, the unchanged 3-D offset says not: 100·(1 − 0.8).
         assert!((j.score.expect("score") - 20.0).abs() < 0.5, "{:?}", j.score);
         assert!((j.cues.gap - 1.0).abs() < 1e-3 && (j.cues.head_size - 1.0).abs() < 1e-3);
@@ -318,56 +297,59 @@ mod tests {
 
     #[test]
     fn cannot_assess_reasons() {
-        let cfg = Config::default();
+        let params = Params::default();
         let none = PoseResult { width: 640, height: 480, ..Default::default() };
-        assert_eq!(judge(&none, 100.0, None, &cfg).unassessable, Some(Unassessable::NoPerson));
+        assert_eq!(judge(&none, 100.0, None, &params).unassessable, Some(Unassessable::NoPerson));
         assert_eq!(
-            judge(&result(front(110.0, 80.0)), 3.0, None, &cfg).unassessable,
+            judge(&result(front(110.0, 80.0)), 3.0, None, &params).unassessable,
             Some(Unassessable::TooDark)
         );
         let mut off = front(110.0, 80.0);
         off.landmarks[idx::LEFT_SHOULDER].y = 500.0;
         assert_eq!(
-            judge(&result(off), 100.0, None, &cfg).unassessable,
+            judge(&result(off), 100.0, None, &params).unassessable,
             Some(Unassessable::ShouldersOutOfFrame)
         );
         let mut faint = front(110.0, 80.0);
         faint.landmarks[idx::RIGHT_EAR].visibility = 0.2;
-        assert_eq!(judge(&result(faint), 100.0, None, &cfg).unassessable, Some(Unassessable::LowConfidence));
+        assert_eq!(
+            judge(&result(faint), 100.0, None, &params).unassessable,
+            Some(Unassessable::LowConfidence)
+        );
         let mut turned = front(110.0, 80.0);
         turned.landmarks[idx::NOSE].x = 320.0 + 60.0; // 1.5 half-ear-widths off centre
-        assert_eq!(judge(&result(turned), 100.0, None, &cfg).unassessable, Some(Unassessable::TurnedAway));
+        assert_eq!(judge(&result(turned), 100.0, None, &params).unassessable, Some(Unassessable::TurnedAway));
         let mut back = front(110.0, 80.0);
         for i in [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE] {
             back.landmarks[i].visibility = 0.1;
         }
-        assert_eq!(judge(&result(back), 100.0, None, &cfg).unassessable, Some(Unassessable::BackToCamera));
+        assert_eq!(judge(&result(back), 100.0, None, &params).unassessable, Some(Unassessable::BackToCamera));
         let crowd = PoseResult { people: 2, ..result(front(110.0, 80.0)) };
-        assert_eq!(judge(&crowd, 100.0, None, &cfg).unassessable, Some(Unassessable::SeveralPeople));
+        assert_eq!(judge(&crowd, 100.0, None, &params).unassessable, Some(Unassessable::SeveralPeople));
         // With a baseline taken at the same place, the calibrated person is followed.
         let b = baseline(&front(110.0, 80.0));
-        assert_eq!(judge(&crowd, 100.0, Some(&b), &cfg).unassessable, None);
+        assert_eq!(judge(&crowd, 100.0, Some(&b), &params).unassessable, None);
     }
 
     #[test]
     fn uncalibrated_front_view_is_provisional() {
-        let j = judge(&result(front(110.0, 80.0)), 100.0, None, &Config::default());
+        let j = judge(&result(front(110.0, 80.0)), 100.0, None, &Params::default());
         assert!(j.provisional);
         assert!(j.score.expect("score") > 90.0);
     }
 
     #[test]
     fn findings_against_the_baseline() {
-        let cfg = Config::default();
+        let params = Params::default();
         let b = baseline(&front(110.0, 80.0));
         let mut down = front(110.0, 80.0);
         down.landmarks[idx::NOSE].y += 40.0; // half an ear width lower
-        assert!(judge(&result(down), 100.0, Some(&b), &cfg).findings.looking_down);
+        assert!(judge(&result(down), 100.0, Some(&b), &params).findings.looking_down);
         let mut shrug = front(110.0, 80.0);
         for i in [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER] {
             shrug.landmarks[i].y -= 30.0; // 0.15 shoulder widths up
         }
-        let j = judge(&result(shrug), 100.0, Some(&b), &cfg);
+        let j = judge(&result(shrug), 100.0, Some(&b), &params);
         assert!(j.findings.raised_shoulders && !j.findings.looking_down);
     }
 }

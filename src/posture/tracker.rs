@@ -4,15 +4,13 @@
 //! never counts); thresholds have hysteresis; an alert needs forward head
 //! sustained for `alert_after_s` and repeats every `realert_after_s`.
 //! Presence (away/back), the sitting-time break timer and the "setup
-//! changed, recalibrate" check live here too. Everything is `Copy`: an
-//! update allocates nothing.
+//! changed, recalibrate" check live here too, each a small state machine
+//! with its own timers ([`Tracker::update`] runs them in order). Everything
+//! is `Copy`: an update allocates nothing. The words are in `words`.
 
-use std::fmt;
-
-use crate::config::Config;
-
-use super::calibration::Baseline;
+use super::baseline::Baseline;
 use super::judge::{Judgement, Unassessable, same_place};
+use super::params::{Bands, Params, Timing};
 
 /// The user-facing posture state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -41,6 +39,16 @@ impl State {
             State::Drifting => Some(1),
             State::ForwardHead => Some(2),
             State::CannotAssess => None,
+        }
+    }
+
+    /// Whether moving from `from` to `self` is getting worse (and so waits
+    /// for the onset delay): anything but good is worse than not knowing.
+    fn worse_than(self, from: State) -> bool {
+        match (self.rank(), from.rank()) {
+            (Some(a), Some(b)) => a > b,
+            (Some(a), None) => a > 0,
+            (None, _) => false,
         }
     }
 }
@@ -108,73 +116,10 @@ pub struct Assessment {
     pub present: bool,
 }
 
-impl Assessment {
-    /// The reason in words, e.g. "head forward for 2 min; ears ~4 cm ahead of your shoulders".
-    pub fn reason(&self) -> Reason<'_> {
-        Reason(self)
-    }
-}
-
-/// Displays an assessment's reason without allocating until written.
-pub struct Reason<'a>(&'a Assessment);
-
-impl fmt::Display for Reason<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let a = self.0;
-        let j = &a.judgement;
-        if a.state == State::CannotAssess {
-            return f.write_str(match j.unassessable {
-                Some(why) => why.reason(),
-                None => "watching; the first judgement comes after a few seconds",
-            });
-        }
-        if let Some(why) = j.unassessable {
-            // Still showing the last state while this frame is unusable.
-            return write!(f, "{}; keeping the last state", why.reason());
-        }
-        match a.state {
-            State::ForwardHead => {
-                f.write_str("head forward")?;
-                if a.forward_for_s >= 60.0 {
-                    write!(f, " for {} min", (a.forward_for_s / 60.0).round() as u32)?;
-                } else if a.forward_for_s >= 1.0 {
-                    write!(f, " for {} s", a.forward_for_s.round() as u32)?;
-                }
-            }
-            State::Drifting => f.write_str("head drifting forward")?,
-            _ => f.write_str(if j.calibrated { "aligned as calibrated" } else { "looks upright" })?,
-        }
-        if a.state != State::Good {
-            if j.forward_cm.is_finite() && j.forward_cm >= 1.0 {
-                write!(f, "; ears ~{:.0} cm ahead of your shoulders", j.forward_cm)?;
-            } else if j.cues.gap.is_finite() && j.cues.gap > 0.3 {
-                f.write_str("; ears closer to your shoulder line")?;
-            } else if j.cues.side_angle.is_finite() {
-                write!(f, "; neck angle {:.0}°", j.signals.side_angle_deg)?;
-            }
-        }
-        let fi = &j.findings;
-        for (on, text) in [
-            (fi.looking_down, "looking down (monitor too low?)"),
-            (fi.head_tilt, "head tilted to one side"),
-            (fi.raised_shoulders, "shoulders raised"),
-            (fi.reclined, "leaning back"),
-        ] {
-            if on {
-                write!(f, "; {text}")?;
-            }
-        }
-        if j.provisional {
-            f.write_str(" (not calibrated: provisional)")?;
-        }
-        Ok(())
-    }
-}
-
 /// One frame judged on its own, without history (a still image): the
 /// state its score falls in, no delays, no alerts.
-pub fn still(j: &Judgement, config: &Config, t: f64) -> Assessment {
-    let p = &config.posture;
+pub fn still(j: &Judgement, params: &Params, t: f64) -> Assessment {
+    let p = &params.bands;
     let state = match (j.unassessable, j.score) {
         (Some(_), _) | (None, None) => State::CannotAssess,
         (None, Some(s)) if s >= p.good_above => State::Good,
@@ -194,107 +139,52 @@ pub fn still(j: &Judgement, config: &Config, t: f64) -> Assessment {
     }
 }
 
-/// Follows judgements over time. See the module doc.
+/// Follows judgements over time. See the module doc; each concern is its
+/// own small state machine below, run in a fixed order by [`Tracker::update`].
 #[derive(Clone, Debug)]
 pub struct Tracker {
-    cfg: Settings,
+    params: Params,
     last_t: Option<f64>,
     smoothed: Option<f32>,
-    state: State,
-    pending: Option<(State, f64)>,
-    /// When the current forward-head stretch began (as a candidate).
-    forward_since: Option<f64>,
-    last_alert: Option<f64>,
-    finding_since: [Option<f64>; 3],
-    finding_alerted: [Option<f64>; 3],
-    last_seen: Option<f64>,
-    away: bool,
-    sitting_since: Option<f64>,
-    setup_off_since: Option<f64>,
-    setup_flagged: bool,
-}
-
-/// The config values the tracker reads, copied so updates touch no heap.
-#[derive(Clone, Copy, Debug)]
-struct Settings {
-    good_above: f32,
-    forward_below: f32,
-    hysteresis: f32,
-    smoothing_s: f32,
-    onset_delay_s: f64,
-    recovery_s: f64,
-    alert_after_s: f64,
-    realert_after_s: f64,
-    away_after_s: f64,
-    break_every_s: f64,
-    break_reset_s: f64,
-    setup_changed_after_s: f64,
-    setup_shift: f32,
-    finding_alert_after_s: f64,
-}
-
-impl Settings {
-    fn from(c: &Config) -> Self {
-        let t = &c.timing;
-        Settings {
-            good_above: c.posture.good_above,
-            forward_below: c.posture.forward_below,
-            hysteresis: c.posture.hysteresis,
-            smoothing_s: t.smoothing_s,
-            onset_delay_s: t.onset_delay_s.into(),
-            recovery_s: t.recovery_s.into(),
-            alert_after_s: t.alert_after_s.into(),
-            realert_after_s: t.realert_after_s.into(),
-            away_after_s: t.away_after_s.into(),
-            break_every_s: f64::from(t.break_every_min) * 60.0,
-            break_reset_s: f64::from(t.break_reset_min) * 60.0,
-            setup_changed_after_s: t.setup_changed_after_s.into(),
-            setup_shift: c.checks.setup_shift,
-            finding_alert_after_s: c.findings.alert_after_s.into(),
-        }
-    }
+    hold: Hold,
+    alerts: Alerts,
+    presence: Presence,
+    breaks: Breaks,
+    setup: SetupCheck,
 }
 
 impl Tracker {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(params: Params) -> Self {
         Tracker {
-            cfg: Settings::from(config),
+            params,
             last_t: None,
             smoothed: None,
-            state: State::CannotAssess,
-            pending: None,
-            forward_since: None,
-            last_alert: None,
-            finding_since: [None; 3],
-            finding_alerted: [None; 3],
-            last_seen: None,
-            away: false,
-            sitting_since: None,
-            setup_off_since: None,
-            setup_flagged: false,
+            hold: Hold { state: State::CannotAssess, pending: None },
+            alerts: Alerts::default(),
+            presence: Presence::default(),
+            breaks: Breaks::default(),
+            setup: SetupCheck::default(),
         }
     }
 
-    pub fn set_config(&mut self, config: &Config) {
-        self.cfg = Settings::from(config);
+    pub fn set_params(&mut self, params: Params) {
+        self.params = params;
     }
 
     /// Watching stopped for a while (pause, snooze): a forward-head stretch
     /// must build up again from the next frame before it alerts.
     pub fn interrupt(&mut self) {
-        self.forward_since = None;
-        self.finding_since = [None; 3];
-        self.pending = None;
+        self.alerts.restart();
+        self.hold.pending = None;
         self.last_t = None;
     }
 
     pub fn reset_setup_check(&mut self) {
-        self.setup_off_since = None;
-        self.setup_flagged = false;
+        self.setup = SetupCheck::default();
     }
 
     pub fn state(&self) -> State {
-        self.state
+        self.hold.state
     }
 
     /// Feeds one frame's judgement at `t` seconds. `frame_size` is checked
@@ -306,163 +196,291 @@ impl Tracker {
         baseline: Option<&Baseline>,
         frame_size: (u32, u32),
     ) -> Assessment {
-        let c = self.cfg;
-        let dt = self.last_t.map_or(0.0, |p| (t - p).max(0.0));
+        let p = self.params;
+        let dt = self.last_t.map_or(0.0, |prev| (t - prev).max(0.0));
         self.last_t = Some(t);
         let mut events = Events::default();
-        let mut j = *judgement;
+        self.follow_presence(t, judgement, &mut events);
+        let j = self.check_setup(t, judgement, baseline, frame_size, &mut events);
+        self.smoothed = smooth(self.smoothed, j.score, dt, p.timing.smoothing_s);
 
-        // Presence, away/back and the break timer.
+        let candidate = self.hold.candidate(&j, self.smoothed, &p.bands);
+        let (since, changed) = self.hold.step(t, candidate, &p.timing);
+        self.alerts.follow(candidate, since);
+        if changed {
+            events.insert(Events::STATE);
+        }
+        let state = self.hold.state;
+        let (alert, forward_for) = self.alerts.update(t, state, &j, &p);
+        if alert.is_some() {
+            events.insert(Events::ALERT);
+        }
+        Assessment {
+            t,
+            state,
+            score: if state == State::CannotAssess { None } else { self.smoothed },
+            judgement: j,
+            events,
+            alert,
+            forward_for_s: forward_for as f32,
+            present: !self.presence.away,
+        }
+    }
+
+    /// Away/back and the break timer. Going away ends ongoing stretches.
+    fn follow_presence(&mut self, t: f64, j: &Judgement, events: &mut Events) {
+        let timing = &self.params.timing;
         let seen = !matches!(j.unassessable, Some(Unassessable::NoPerson | Unassessable::TooDark));
-        if seen {
-            let gone_for = self.last_seen.map_or(f64::INFINITY, |s| t - s);
-            if self.away {
-                self.away = false;
-                events.insert(Events::BACK);
-            }
-            if self.sitting_since.is_none() || gone_for >= c.break_reset_s {
-                self.sitting_since = Some(t);
-            }
-            self.last_seen = Some(t);
-        } else if let Some(last) = self.last_seen {
-            if !self.away && t - last >= c.away_after_s {
-                self.away = true;
-                events.insert(Events::AWAY);
-                self.forward_since = None;
-                self.finding_since = [None; 3];
-            }
-            if t - last >= c.break_reset_s {
-                self.sitting_since = None;
-            }
+        let absent_for = self.presence.update(t, seen, timing.away_after_s, events);
+        if events.contains(Events::AWAY) {
+            self.alerts.restart();
         }
-        if let Some(since) = self.sitting_since
-            && seen
-            && t - since >= c.break_every_s
-        {
+        if self.breaks.update(t, seen, absent_for, timing) {
             events.insert(Events::BREAK);
-            self.sitting_since = Some(t);
         }
+    }
 
-        // A profile that no longer fits: different resolution at once,
-        // sitting elsewhere in the frame after a while.
-        if let Some(b) = baseline
-            && j.unassessable.is_none()
-        {
-            let moved = !same_place(&j.signals, &b.signals, c.setup_shift);
-            let resized = (b.width, b.height) != frame_size;
-            if resized || moved {
-                let since = *self.setup_off_since.get_or_insert(t);
-                if (resized || t - since >= c.setup_changed_after_s) && !self.setup_flagged {
-                    self.setup_flagged = true;
-                    events.insert(Events::RECALIBRATE);
-                }
-            } else {
-                self.reset_setup_check();
-            }
+    /// The judgement to go on: once the setup is flagged as changed, frames
+    /// that could be judged are not, until the user recalibrates.
+    fn check_setup(
+        &mut self,
+        t: f64,
+        judgement: &Judgement,
+        baseline: Option<&Baseline>,
+        frame_size: (u32, u32),
+        events: &mut Events,
+    ) -> Judgement {
+        let mut j = *judgement;
+        if self.setup.update(t, &j, baseline, frame_size, &self.params) {
+            events.insert(Events::RECALIBRATE);
         }
-        if self.setup_flagged && j.unassessable.is_none() {
+        if self.setup.flagged && j.unassessable.is_none() {
             j.unassessable = Some(Unassessable::SetupChanged);
             j.score = None;
         }
+        j
+    }
+}
 
-        // Smoothed score: exponential with time constant `smoothing_s`.
-        if let Some(raw) = j.score {
-            self.smoothed = Some(match self.smoothed {
-                Some(s) if c.smoothing_s > 0.0 => {
-                    let alpha = 1.0 - (-(dt as f32) / c.smoothing_s).exp();
-                    s + alpha * (raw - s)
-                }
-                _ => raw,
-            });
+/// Exponential smoothing with time constant `tau` seconds; frames without
+/// a score keep the last value.
+fn smooth(prev: Option<f32>, raw: Option<f32>, dt: f64, tau: f32) -> Option<f32> {
+    let Some(raw) = raw else { return prev };
+    Some(match prev {
+        Some(s) if tau > 0.0 => {
+            let alpha = 1.0 - (-(dt as f32) / tau).exp();
+            s + alpha * (raw - s)
         }
+        _ => raw,
+    })
+}
 
-        // Candidate state with hysteresis around the current one.
-        let candidate = match (j.unassessable, self.smoothed) {
-            (Some(_), _) | (None, None) => State::CannotAssess,
-            (None, Some(s)) => {
-                let h = c.hysteresis;
-                let (good, fwd) = match self.state {
-                    State::Good => (c.good_above - h, c.forward_below),
-                    State::ForwardHead => (c.good_above, c.forward_below + h),
-                    _ => (c.good_above, c.forward_below),
-                };
-                let st = if s >= good {
-                    State::Good
-                } else if s < fwd {
-                    State::ForwardHead
-                } else {
-                    State::Drifting
-                };
-                // One uncalibrated front frame never claims forward head.
-                if j.provisional && st == State::ForwardHead { State::Drifting } else { st }
-            }
+/// The shown state, and the candidate waiting out its delay to replace it.
+#[derive(Clone, Copy, Debug)]
+struct Hold {
+    state: State,
+    pending: Option<(State, f64)>,
+}
+
+impl Hold {
+    /// The state the smoothed score falls in, with hysteresis around the
+    /// current one.
+    fn candidate(&self, j: &Judgement, smoothed: Option<f32>, b: &Bands) -> State {
+        let (None, Some(s)) = (j.unassessable, smoothed) else { return State::CannotAssess };
+        let h = b.hysteresis;
+        let (good, fwd) = match self.state {
+            State::Good => (b.good_above - h, b.forward_below),
+            State::ForwardHead => (b.good_above, b.forward_below + h),
+            _ => (b.good_above, b.forward_below),
         };
+        let st = if s >= good {
+            State::Good
+        } else if s < fwd {
+            State::ForwardHead
+        } else {
+            State::Drifting
+        };
+        // One uncalibrated front frame never claims forward head.
+        if j.provisional && st == State::ForwardHead { State::Drifting } else { st }
+    }
 
-        // Commit after the candidate has held long enough.
+    /// Commits `candidate` once it has held long enough (longer to get
+    /// worse than better). Returns since when it has been the candidate and
+    /// whether the state changed.
+    fn step(&mut self, t: f64, candidate: State, timing: &Timing) -> (f64, bool) {
         let since = match self.pending {
             Some((p, since)) if p == candidate => since,
             _ => t,
         };
         self.pending = (candidate != self.state).then_some((candidate, since));
+        if candidate == self.state {
+            return (since, false);
+        }
+        let delay = if candidate.worse_than(self.state) { timing.onset_delay_s } else { timing.recovery_s };
+        if t - since < delay {
+            return (since, false);
+        }
+        self.state = candidate;
+        self.pending = None;
+        (since, true)
+    }
+}
+
+/// Alert timing: how long forward head and each finding have lasted, and
+/// when each last alerted.
+#[derive(Clone, Copy, Debug, Default)]
+struct Alerts {
+    /// When the current forward-head stretch began (as a candidate).
+    forward_since: Option<f64>,
+    last_alert: Option<f64>,
+    finding_since: [Option<f64>; 3],
+    finding_alerted: [Option<f64>; 3],
+}
+
+impl Alerts {
+    /// Ongoing stretches start over; when each last alerted is kept.
+    fn restart(&mut self) {
+        self.forward_since = None;
+        self.finding_since = [None; 3];
+    }
+
+    /// A forward-head stretch starts when forward head becomes the
+    /// candidate (not when it is shown) and ends at any other judgeable one.
+    fn follow(&mut self, candidate: State, since: f64) {
         if candidate == State::ForwardHead {
             self.forward_since.get_or_insert(since);
         } else if candidate.rank().is_some() {
             self.forward_since = None;
         }
-        if candidate != self.state {
-            let worse = match (candidate.rank(), self.state.rank()) {
-                (Some(a), Some(b)) => a > b,
-                (Some(a), None) => a > 0,
-                (None, _) => false,
-            };
-            let delay = if worse { c.onset_delay_s } else { c.recovery_s };
-            if t - since >= delay {
-                self.state = candidate;
-                self.pending = None;
-                events.insert(Events::STATE);
-            }
-        }
+    }
 
-        // Alerts: forward head first, then the findings, at most one per frame.
-        let mut alert = None;
-        let forward_for = match (self.state, self.forward_since) {
+    /// Forward head first, then the findings, at most one alert per frame.
+    /// Also returns how long the shown forward-head episode has lasted.
+    fn update(&mut self, t: f64, state: State, j: &Judgement, p: &Params) -> (Option<AlertKind>, f64) {
+        let forward_for = match (state, self.forward_since) {
             (State::ForwardHead, Some(s)) => t - s,
             _ => 0.0,
         };
-        let due = |last: Option<f64>| last.is_none_or(|l| t - l >= c.realert_after_s);
-        if self.state == State::ForwardHead && forward_for >= c.alert_after_s && due(self.last_alert) {
+        let realert = p.timing.realert_after_s;
+        let due = |last: Option<f64>| last.is_none_or(|l| t - l >= realert);
+        let mut alert = None;
+        if state == State::ForwardHead && forward_for >= p.timing.alert_after_s && due(self.last_alert) {
             self.last_alert = Some(t);
             alert = Some(AlertKind::ForwardHead);
         }
-        if j.unassessable.is_none() {
-            let f = j.findings;
-            let kinds = [AlertKind::LookingDown, AlertKind::HeadTilt, AlertKind::RaisedShoulders];
-            for (k, on) in [f.looking_down, f.head_tilt, f.raised_shoulders].into_iter().enumerate() {
-                if !on {
-                    self.finding_since[k] = None;
-                    continue;
-                }
-                let since = *self.finding_since[k].get_or_insert(t);
-                if alert.is_none() && t - since >= c.finding_alert_after_s && due(self.finding_alerted[k]) {
-                    self.finding_alerted[k] = Some(t);
-                    alert = Some(kinds[k]);
-                }
+        if j.unassessable.is_some() {
+            return (alert, forward_for);
+        }
+        let f = j.findings;
+        let kinds = [AlertKind::LookingDown, AlertKind::HeadTilt, AlertKind::RaisedShoulders];
+        for (k, on) in [f.looking_down, f.head_tilt, f.raised_shoulders].into_iter().enumerate() {
+            if !on {
+                self.finding_since[k] = None;
+                continue;
+            }
+            let since = *self.finding_since[k].get_or_insert(t);
+            if alert.is_none() && t - since >= p.findings.alert_after_s && due(self.finding_alerted[k]) {
+                self.finding_alerted[k] = Some(t);
+                alert = Some(kinds[k]);
             }
         }
-        if alert.is_some() {
-            events.insert(Events::ALERT);
-        }
+        (alert, forward_for)
+    }
+}
 
-        Assessment {
-            t,
-            state: self.state,
-            score: if self.state == State::CannotAssess { None } else { self.smoothed },
-            judgement: j,
-            events,
-            alert,
-            forward_for_s: forward_for as f32,
-            present: !self.away,
+/// Away after `away_after_s` without a person, back at the next sighting.
+#[derive(Clone, Copy, Debug, Default)]
+struct Presence {
+    last_seen: Option<f64>,
+    away: bool,
+}
+
+impl Presence {
+    /// Returns how long nobody had been seen before this frame (infinite
+    /// before the first sighting); `None` while nobody has ever been seen.
+    fn update(&mut self, t: f64, seen: bool, away_after_s: f64, events: &mut Events) -> Option<f64> {
+        let absent_for = self.last_seen.map(|s| t - s);
+        if seen {
+            if self.away {
+                self.away = false;
+                events.insert(Events::BACK);
+            }
+            self.last_seen = Some(t);
+            return Some(absent_for.unwrap_or(f64::INFINITY));
         }
+        if let Some(gone) = absent_for
+            && !self.away
+            && gone >= away_after_s
+        {
+            self.away = true;
+            events.insert(Events::AWAY);
+        }
+        absent_for
+    }
+}
+
+/// The sitting timer: a break is due after `break_every_s` of sitting; an
+/// absence of `break_reset_s` starts the count again.
+#[derive(Clone, Copy, Debug, Default)]
+struct Breaks {
+    sitting_since: Option<f64>,
+}
+
+impl Breaks {
+    /// Returns whether a break is due on this frame.
+    fn update(&mut self, t: f64, seen: bool, absent_for: Option<f64>, timing: &Timing) -> bool {
+        let long_absence = absent_for.is_some_and(|a| a >= timing.break_reset_s);
+        if seen {
+            if self.sitting_since.is_none() || long_absence {
+                self.sitting_since = Some(t);
+            }
+        } else if long_absence {
+            self.sitting_since = None;
+        }
+        match self.sitting_since {
+            Some(since) if seen && t - since >= timing.break_every_s => {
+                self.sitting_since = Some(t);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A profile that no longer fits: a different resolution at once, sitting
+/// elsewhere in the frame after `setup_changed_after_s`. Flagged once.
+#[derive(Clone, Copy, Debug, Default)]
+struct SetupCheck {
+    off_since: Option<f64>,
+    flagged: bool,
+}
+
+impl SetupCheck {
+    /// Returns true on the frame the setup is first flagged.
+    fn update(
+        &mut self,
+        t: f64,
+        j: &Judgement,
+        baseline: Option<&Baseline>,
+        frame_size: (u32, u32),
+        p: &Params,
+    ) -> bool {
+        let Some(b) = baseline else { return false };
+        if j.unassessable.is_some() {
+            return false;
+        }
+        let moved = !same_place(&j.signals, &b.signals, p.checks.setup_shift);
+        let resized = (b.width, b.height) != frame_size;
+        if !resized && !moved {
+            *self = SetupCheck::default();
+            return false;
+        }
+        let since = *self.off_since.get_or_insert(t);
+        if (resized || t - since >= p.timing.setup_changed_after_s) && !self.flagged {
+            self.flagged = true;
+            return true;
+        }
+        false
     }
 }
 
@@ -489,14 +507,14 @@ mod tests {
         }
     }
 
-    fn cfg() -> Config {
-        let mut c = Config::default();
-        c.timing.smoothing_s = 0.0;
-        c.timing.onset_delay_s = 10.0;
-        c.timing.recovery_s = 3.0;
-        c.timing.alert_after_s = 60.0;
-        c.timing.realert_after_s = 300.0;
-        c
+    fn params() -> Params {
+        let mut p = Params::default();
+        p.timing.smoothing_s = 0.0;
+        p.timing.onset_delay_s = 10.0;
+        p.timing.recovery_s = 3.0;
+        p.timing.alert_after_s = 60.0;
+        p.timing.realert_after_s = 300.0;
+        p
     }
 
     /// Runs `score(t)` at 2 fps for `secs`, returning the alert times and final state.
@@ -515,7 +533,7 @@ mod tests {
 
     #[test]
     fn a_glance_shorter_than_the_onset_delay_never_shows_or_alerts() {
-        let mut tr = Tracker::new(&cfg());
+        let mut tr = Tracker::new(params());
         let (alerts, state) =
             run(&mut tr, 0.0, 600.0, |t| Some(if (100.0..108.0).contains(&t) { 10.0 } else { 95.0 }));
         assert!(alerts.is_empty());
@@ -524,7 +542,7 @@ mod tests {
 
     #[test]
     fn sustained_forward_head_alerts_once_then_repeats_after_the_interval() {
-        let mut tr = Tracker::new(&cfg());
+        let mut tr = Tracker::new(params());
         run(&mut tr, 0.0, 20.0, |_| Some(95.0));
         // Forward from t=20: state after 10 s, first alert 60 s after onset.
         let (alerts, state) = run(&mut tr, 20.0, 200.0, |_| Some(20.0));
@@ -536,7 +554,7 @@ mod tests {
 
     #[test]
     fn recovery_and_hysteresis() {
-        let mut tr = Tracker::new(&cfg());
+        let mut tr = Tracker::new(params());
         run(&mut tr, 0.0, 20.0, |_| Some(95.0));
         let (_, s) = run(&mut tr, 20.0, 30.0, |_| Some(40.0));
         assert_eq!(s, State::ForwardHead);
@@ -555,11 +573,11 @@ mod tests {
 
     #[test]
     fn away_back_and_breaks() {
-        let mut c = cfg();
-        c.timing.away_after_s = 10.0;
-        c.timing.break_every_min = 1.0;
-        c.timing.break_reset_min = 0.5;
-        let mut tr = Tracker::new(&c);
+        let mut p = params();
+        p.timing.away_after_s = 10.0;
+        p.timing.break_every_s = 60.0;
+        p.timing.break_reset_s = 30.0;
+        let mut tr = Tracker::new(p);
         let mut events = Vec::new();
         let mut t = 0.0;
         // 70 s present, 40 s away, 20 s present.
@@ -579,7 +597,7 @@ mod tests {
 
     #[test]
     fn provisional_frames_never_reach_forward_head() {
-        let mut tr = Tracker::new(&cfg());
+        let mut tr = Tracker::new(params());
         let mut t = 0.0;
         while t < 200.0 {
             let mut j = frame(Some(5.0));
@@ -594,14 +612,14 @@ mod tests {
 
     #[test]
     fn a_changed_setup_asks_for_recalibration_instead_of_judging() {
-        use crate::posture::calibration::Baseline;
-        let mut c = cfg();
-        c.timing.setup_changed_after_s = 30.0;
+        use crate::posture::baseline::Baseline;
+        let mut p = params();
+        p.timing.setup_changed_after_s = 30.0;
         let mut base = Signals::NAN;
         base.shoulder_x = 0.5;
         base.shoulder_span = 0.3;
         let b = Baseline::from_signals(base, View::Front, 640, 480);
-        let mut tr = Tracker::new(&c);
+        let mut tr = Tracker::new(p);
         let mut moved = frame(Some(95.0));
         moved.signals.shoulder_x = 0.8; // one shoulder width to the side
         let mut flagged = Vec::new();
@@ -616,7 +634,7 @@ mod tests {
         assert_eq!(flagged, vec![30.0], "flagged once, after the delay");
         assert_eq!(tr.state(), State::CannotAssess);
         // A different resolution is flagged at once.
-        let mut tr = Tracker::new(&c);
+        let mut tr = Tracker::new(p);
         let a = tr.update(0.0, &frame(Some(95.0)), Some(&b), (1280, 720));
         assert!(a.events.contains(Events::RECALIBRATE));
         assert_eq!(a.judgement.unassessable, Some(Unassessable::SetupChanged));
@@ -624,7 +642,7 @@ mod tests {
 
     #[test]
     fn reason_reads_well() {
-        let mut tr = Tracker::new(&cfg());
+        let mut tr = Tracker::new(params());
         run(&mut tr, 0.0, 10.0, |_| Some(95.0));
         run(&mut tr, 10.0, 120.0, |_| Some(20.0));
         let a = tr.update(130.0, &frame(Some(20.0)), None, (640, 480));

@@ -271,6 +271,68 @@ fn open_source(spec: &SourceSpec) -> Result<Box<dyn FrameSource>, CaptureError> 
     }
 }
 
+/// Opens the source and reads its first frame, so that a camera that is
+/// missing or forbidden at start is an error for the user to fix; one that
+/// is busy (a call) is waited for. Tells the watcher the name, or the error.
+fn open_first(
+    spec: &SourceSpec,
+    buf: &mut Vec<u8>,
+    name_tx: &std::sync::mpsc::Sender<Result<String, CaptureError>>,
+) -> Option<(Box<dyn FrameSource>, Result<Read, CaptureError>)> {
+    let opened = open_source(spec).and_then(|mut source| match source.read(buf) {
+        Err(e) if !e.is_bad_frame() && !matches!(e, CaptureError::Busy { .. }) => Err(e),
+        first => Ok((source, first)),
+    });
+    match opened {
+        Ok((source, first)) => {
+            let _ = name_tx.send(Ok(source.name().to_string()));
+            Some((source, first))
+        }
+        Err(e) => {
+            let _ = name_tx.send(Err(e));
+            None
+        }
+    }
+}
+
+impl Shared {
+    fn push(&self, item: Item) {
+        if let Ok(mut s) = self.slot.lock() {
+            s.status.push(item);
+            self.ready.notify_one();
+        }
+    }
+
+    /// Swaps a new frame into the slot; one not taken yet counts as dropped.
+    fn publish(&self, buf: &mut Vec<u8>, meta: FrameMeta) {
+        if let Ok(mut s) = self.slot.lock() {
+            if s.fresh {
+                s.dropped += 1;
+            }
+            s.read += 1;
+            std::mem::swap(&mut s.buf, buf);
+            s.meta = Some(meta);
+            s.fresh = true;
+            self.ready.notify_one();
+        }
+    }
+
+    fn end(&self) {
+        if let Ok(mut s) = self.slot.lock() {
+            s.ended = true;
+            self.ready.notify_one();
+        }
+    }
+
+    /// Waits `seconds`, or less when told to stop.
+    fn wait(&self, seconds: f64) {
+        let until = Instant::now() + Duration::from_secs_f64(seconds);
+        while Instant::now() < until && self.mode.load(Ordering::Relaxed) != 2 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 /// Reads frames into the slot until told to stop. Device trouble (gone,
 /// busy, stalled) is reported once and retried with backoff; the camera is
 /// released while the watcher is paused or snoozed. Reads wait at most a
@@ -281,30 +343,8 @@ fn capture_loop(
     sh: Arc<Shared>,
     name_tx: std::sync::mpsc::Sender<Result<String, CaptureError>>,
 ) {
-    let mut source = match open_source(&spec) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = name_tx.send(Err(e));
-            return;
-        }
-    };
-    // A camera that is missing or forbidden at start is an error for the
-    // user to fix; one that is busy (a call) is waited for.
     let mut buf = Vec::new();
-    let first = match source.read(&mut buf) {
-        Err(e) if !e.is_bad_frame() && !matches!(e, CaptureError::Busy { .. }) => {
-            let _ = name_tx.send(Err(e));
-            return;
-        }
-        other => other,
-    };
-    let _ = name_tx.send(Ok(source.name().to_string()));
-    let push = |item: Item| {
-        if let Ok(mut s) = sh.slot.lock() {
-            s.status.push(item);
-            sh.ready.notify_one();
-        }
-    };
+    let Some((mut source, first)) = open_first(&spec, &mut buf, &name_tx) else { return };
     let start = Instant::now();
     let mut backoff = 1.0f64;
     let mut first = Some(first);
@@ -329,48 +369,30 @@ fn capture_loop(
             std::thread::sleep((interval - last.elapsed()).min(Duration::from_millis(100)));
             continue;
         }
-        let read = match first.take() {
-            Some(r) => r,
-            None => source.read(&mut buf),
-        };
-        match read {
+        match first.take().unwrap_or_else(|| source.read(&mut buf)) {
             Ok(Read::Frame(meta)) => {
-                if lost {
-                    lost = false;
+                if std::mem::take(&mut lost) {
                     backoff = 1.0;
-                    push(Item::Found(source.name().to_string()));
+                    sh.push(Item::Found(source.name().to_string()));
                 }
                 if realtime_replay && let Some(t) = meta.t {
                     // Pace the replay like a camera.
-                    let due = Duration::from_secs_f64(t);
-                    if let Some(wait) = due.checked_sub(start.elapsed()) {
+                    if let Some(wait) = Duration::from_secs_f64(t).checked_sub(start.elapsed()) {
                         std::thread::sleep(wait);
                     }
                 }
                 last_read = Some(Instant::now());
-                if let Ok(mut s) = sh.slot.lock() {
-                    if s.fresh {
-                        s.dropped += 1;
-                    }
-                    s.read += 1;
-                    std::mem::swap(&mut s.buf, &mut buf);
-                    s.meta = Some(meta);
-                    s.fresh = true;
-                    sh.ready.notify_one();
-                }
+                sh.publish(&mut buf, meta);
             }
             Ok(Read::Pending) => {}
             Ok(Read::End) => {
-                if let Ok(mut s) = sh.slot.lock() {
-                    s.ended = true;
-                    sh.ready.notify_one();
-                }
+                sh.end();
                 break;
             }
             Err(e) if e.is_bad_frame() => {
                 // An unreadable frame takes its turn at the adaptive rate too.
                 last_read = Some(Instant::now());
-                push(Item::BadFrame(e.to_string()));
+                sh.push(Item::BadFrame(e.to_string()));
             }
             Err(e) if e.is_transient() => {
                 source.release();
@@ -380,26 +402,18 @@ fn capture_loop(
                 let wait = match e {
                     CaptureError::NoCamera { .. } | CaptureError::Disconnected { .. } => 1.0,
                     _ => {
-                        let wait = backoff;
-                        backoff = (backoff * 2.0).min(30.0);
-                        wait
+                        let next = (backoff * 2.0).min(30.0);
+                        std::mem::replace(&mut backoff, next)
                     }
                 };
-                if !lost {
-                    lost = true;
-                    push(Item::Lost(e));
+                if !std::mem::replace(&mut lost, true) {
+                    sh.push(Item::Lost(e));
                 }
-                let until = Instant::now() + Duration::from_secs_f64(wait);
-                while Instant::now() < until && sh.mode.load(Ordering::Relaxed) != 2 {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
+                sh.wait(wait);
             }
             Err(e) => {
-                push(Item::Lost(e));
-                if let Ok(mut s) = sh.slot.lock() {
-                    s.ended = true;
-                    sh.ready.notify_one();
-                }
+                sh.push(Item::Lost(e));
+                sh.end();
                 break;
             }
         }

@@ -13,9 +13,9 @@ use super::sinks::{CalibrationProgress, Judged, Sinks, Stats};
 use super::{Event, Summary};
 use crate::capture::Frame;
 use crate::config::Config;
-use crate::config::profiles::{DEFAULT_PROFILE, Profile, Profiles};
 use crate::pose::{PoseError, PoseEstimator, PoseResult};
-use crate::posture::{Assessment, Baseline, Calibrator, PostureEngine, State, judge};
+use crate::posture::{Assessment, Baseline, Calibrator, Params, PostureEngine, State, judge};
+use crate::profiles::{DEFAULT_PROFILE, Profile, Profiles};
 
 /// Seconds between frames while the person is away.
 const AWAY_POLL_S: f64 = 3.0;
@@ -53,7 +53,7 @@ pub struct Watcher {
 
 impl Watcher {
     pub fn new(estimator: PoseEstimator, setting: Setting, source: String) -> Self {
-        let engine = PostureEngine::new(setting.config.clone(), setting.baseline.clone());
+        let engine = PostureEngine::new(setting.config.posture_params(), setting.baseline.clone());
         Self {
             estimator,
             engine,
@@ -186,7 +186,7 @@ impl Watcher {
         match loaded {
             Ok(cfg) => {
                 sinks.config(&cfg);
-                self.engine.set_config(cfg.clone());
+                self.engine.set_params(cfg.posture_params());
                 self.setting.config = cfg;
                 sinks.event(t, &Event::ConfigReloaded { ok: true, path: Some(path), error: None });
             }
@@ -231,7 +231,7 @@ impl Watcher {
         let luma = frame.mean_luma();
         let mut progress = None;
         if let Some(c) = self.calibrating.as_mut() {
-            progress = Some(c.add(t, result, luma, frame, &self.setting.config));
+            progress = Some(c.add(t, result, luma, frame, self.engine.params()));
         }
         if let Some((c, p)) = self.calibrating.take_if(|c| t >= c.until).zip(progress.take()) {
             let name = profile_name(c.setup, &self.setting.profile);
@@ -303,9 +303,9 @@ impl Calibrating {
         result: &PoseResult,
         luma: f32,
         frame: &Frame<'_>,
-        cfg: &Config,
+        params: &Params,
     ) -> CalibrationProgress {
-        let j = judge(result, luma, None, cfg);
+        let j = judge(result, luma, None, params);
         self.cal.add(&j, frame.width, frame.height);
         CalibrationProgress {
             remaining_s: (self.until - t).max(0.0),

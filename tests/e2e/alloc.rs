@@ -107,7 +107,7 @@ fn posture_update_allocates_nothing() {
         ..Default::default()
     };
     let mut est = PoseEstimator::new(&opts).expect("estimator");
-    let cfg = Config::default();
+    let params = Config::default().posture_params();
     // Real pose results: a calibration frame, a forward-head frame, nobody.
     let dir = "unlicensed/front_neck_grades";
     let good = run_still(&mut est, &format!("{dir}/case4_IMG_0877_100.jpg"));
@@ -115,9 +115,9 @@ fn posture_update_allocates_nothing() {
     let nobody = run_still(&mut est, "negatives/no_person/coco_000000000078.jpg");
     let mut cal = Calibrator::new();
     for _ in 0..3 {
-        cal.add(&judge(&good, 120.0, None, &cfg), good.width, good.height);
+        cal.add(&judge(&good, 120.0, None, &params), good.width, good.height);
     }
-    let mut engine = PostureEngine::new(cfg, Some(cal.finish().expect("baseline")));
+    let mut engine = PostureEngine::new(params, Some(cal.finish().expect("baseline")));
     let frames = [&good, &bad, &bad, &nobody, &good];
     let mut states = 0;
     let n = allocations(|| {

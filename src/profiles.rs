@@ -1,11 +1,13 @@
 //! Calibration profiles: one TOML file per named profile in the data dir
-//! (`$XDG_DATA_HOME/headsup/profiles/NAME.toml`), written atomically.
+//! (`$XDG_DATA_HOME/headsup/profiles/NAME.toml`), written atomically. A
+//! module of its own, above both `posture` (whose baseline it stores) and
+//! `config` (whose paths it uses), so that neither imports the other.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::paths;
+use crate::config::paths;
 use crate::posture::Baseline;
 
 pub const DEFAULT_PROFILE: &str = "default";
