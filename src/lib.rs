@@ -16,6 +16,7 @@
 #![warn(clippy::too_many_lines)]
 
 pub mod alert;
+pub mod calibrate;
 pub mod capture;
 pub mod clock;
 pub mod config;

@@ -14,7 +14,6 @@ use headsup::pose::PoseEstimator;
 use headsup::posture::PostureEngine;
 use headsup::profiles::Profiles;
 
-use super::calibrate::{calibrate_files, expand};
 use super::{PoseArgs, load_config};
 
 /// Timestamps for sequences without `--fps`.
@@ -71,10 +70,7 @@ pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> anyhow::Result<ExitCode
         PoseEstimator::new(&args.pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
     eprintln!("headsup: model {} on {}", estimator.model().name(), estimator.runtime());
     let baseline = if !args.calibrate.is_empty() {
-        let files = expand(&args.calibrate).context("--calibrate")?;
-        let (b, n) = calibrate_files(&mut estimator, &files, &cfg, fps)?;
-        eprintln!("headsup: calibrated from {n} frames ({} view)", b.view.name());
-        Some(b)
+        Some(super::baseline_from_files(&mut estimator, &args.calibrate, &cfg, fps)?)
     } else if let Some(name) = &args.profile {
         Some(Profiles::default().load(name)?.baseline)
     } else {

@@ -73,7 +73,7 @@ pub fn run(args: &DoctorArgs, explicit: Option<&Path>) -> anyhow::Result<ExitCod
         ),
     });
     checks.push(journal_check(&headsup::journal::default_path()));
-    let autostart = super::watch::autostart_file();
+    let autostart = headsup::config::paths::autostart_file();
     checks.push(if autostart.exists() {
         Check::ok("autostart", format!("on ({})", autostart.display()))
     } else {

@@ -12,10 +12,19 @@ mod watch;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use headsup::calibrate::{self as session, CalibrateError, CameraStep};
+use headsup::capture::camera::Webcam;
+use headsup::capture::{CameraRequest, FrameSource};
 use headsup::config::{self, Config, PoseConfig};
-use headsup::pose::{ModelKind, PoseOptions, RuntimeChoice};
+use headsup::pose::{ModelKind, PoseEstimator, PoseOptions, RuntimeChoice};
+use headsup::posture::Baseline;
+use headsup::profiles::Profiles;
+use headsup::watch::camera_request;
 
 #[derive(Parser)]
 #[command(
@@ -132,6 +141,55 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<(PathBuf, Config)>
     }
     let cfg = Config::load_or_default(&path).context("invalid settings")?;
     Ok((path, cfg))
+}
+
+/// `--calibrate FILES`: a baseline in memory from recorded good frames.
+pub fn baseline_from_files(
+    est: &mut PoseEstimator,
+    paths: &[PathBuf],
+    cfg: &Config,
+    fps: f64,
+) -> anyhow::Result<Baseline> {
+    let files = session::expand(paths).context("--calibrate")?;
+    let session = session::from_files(est, &files, cfg.posture_params(), fps)?;
+    let baseline = session.baseline().context("calibration rejected")?;
+    eprintln!("headsup: calibrated from {} frames ({} view)", session.good_frames(), baseline.view.name());
+    Ok(baseline)
+}
+
+/// Calibrates profile `name` from camera `index`, saying the countdown and
+/// the frames taken; Ctrl-C or SIGTERM end it with exit code 130.
+pub fn calibrate_camera(
+    name: &str,
+    index: u32,
+    seconds: f64,
+    pose: &PoseArgs,
+    cfg: &Config,
+) -> anyhow::Result<ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
+    }
+    let mut est = PoseEstimator::new(&pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
+    let mut cam = Webcam::new(CameraRequest { index, ..camera_request(&cfg.camera) });
+    let said = |step| match step {
+        CameraStep::Streaming { camera, format } => eprintln!("headsup: {camera} streaming {format}"),
+        CameraStep::Countdown(n) => eprintln!("Sit in your good posture, facing the screen... {n}"),
+        CameraStep::Frames(n) => eprint!("\r  {n} usable frames"),
+    };
+    let session = match session::from_camera(&mut est, &mut cam, cfg.posture_params(), seconds, &stop, said) {
+        Err(CalibrateError::Interrupted) => {
+            eprintln!("\nheadsup: calibration interrupted; nothing saved");
+            return Ok(ExitCode::from(130));
+        }
+        other => other?,
+    };
+    eprintln!();
+    let baseline = session.baseline().context("calibration rejected")?;
+    let (w, h) = session.size();
+    let (_, path) = session.save(baseline, name, FrameSource::name(&cam), &Profiles::default())?;
+    eprintln!("headsup: calibrated profile {name:?} ({w}x{h}); saved to {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn main() -> ExitCode {

@@ -20,7 +20,6 @@ use headsup::watch::control::{self, Reply, Request, parse_duration};
 use headsup::watch::sinks::Judged;
 use headsup::watch::{Scheduled, Setting, Sink, SourceSpec, Started, WatchOptions, Wiring, camera_request};
 
-use super::calibrate::{calibrate_files, expand};
 use super::{PoseArgs, load_config};
 
 #[derive(Args, Clone)]
@@ -109,10 +108,7 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     let window = !args.headless && display;
     let baseline: Option<Baseline> = if !args.calibrate.is_empty() {
         let mut est = PoseEstimator::new(&pose).context("cannot start the pose pipeline")?;
-        let files = expand(&args.calibrate).context("--calibrate")?;
-        let (b, n) = calibrate_files(&mut est, &files, &cfg, args.fps)?;
-        eprintln!("headsup: calibrated from {n} frames ({} view)", b.view.name());
-        Some(b)
+        Some(super::baseline_from_files(&mut est, &args.calibrate, &cfg, args.fps)?)
     } else {
         let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
         match Profiles::default().load(name) {
@@ -281,13 +277,7 @@ fn no_calibration(
         return Ok(ExitCode::from(2));
     }
     let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
-    let code = super::calibrate::calibrate_camera(
-        name,
-        args.camera.unwrap_or(cfg.camera.index),
-        5.0,
-        &args.pose,
-        cfg,
-    )?;
+    let code = super::calibrate_camera(name, args.camera.unwrap_or(cfg.camera.index), 5.0, &args.pose, cfg)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
@@ -337,15 +327,9 @@ pub fn cameras() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The XDG autostart entry: `$XDG_CONFIG_HOME/autostart/headsup.desktop`.
-pub fn autostart_file() -> PathBuf {
-    let config_home = paths::config_dir().parent().map(Path::to_path_buf).unwrap_or_else(paths::config_dir);
-    config_home.join("autostart").join("headsup.desktop")
-}
-
 /// `headsup autostart on|off`: an XDG autostart entry for this executable.
 pub fn autostart(on: bool) -> anyhow::Result<ExitCode> {
-    let file = autostart_file();
+    let file = paths::autostart_file();
     if on {
         let exe = std::env::current_exe().context("cannot find this executable")?;
         let dir = file.parent().context("autostart folder")?;

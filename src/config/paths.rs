@@ -34,3 +34,8 @@ pub fn data_dir() -> PathBuf {
 pub fn profiles_dir() -> PathBuf {
     data_dir().join("profiles")
 }
+
+/// The XDG autostart entry: `$XDG_CONFIG_HOME/autostart/headsup.desktop`.
+pub fn autostart_file() -> PathBuf {
+    xdg("XDG_CONFIG_HOME", ".config").join("autostart").join("headsup.desktop")
+}

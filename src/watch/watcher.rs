@@ -11,11 +11,12 @@ use super::control::{Reply, Request, Setup, Status};
 use super::mode::{AutoReason, Mode};
 use super::sinks::{CalibrationProgress, Judged, Sinks, Stats};
 use super::{Event, Summary};
+use crate::calibrate::Session;
 use crate::capture::Frame;
 use crate::config::Config;
-use crate::pose::{PoseError, PoseEstimator, PoseResult};
-use crate::posture::{Assessment, Baseline, Calibrator, Params, PostureEngine, State, judge};
-use crate::profiles::{DEFAULT_PROFILE, Profile, Profiles};
+use crate::pose::{PoseError, PoseEstimator};
+use crate::posture::{Assessment, Baseline, PostureEngine, State};
+use crate::profiles::{DEFAULT_PROFILE, Profiles};
 
 /// Seconds between frames while the person is away.
 const AWAY_POLL_S: f64 = 3.0;
@@ -29,10 +30,9 @@ pub struct Setting {
     pub profiles_dir: PathBuf,
 }
 
-/// A calibration asked for while watching (the window's wizard).
+/// A calibration asked for while watching (the window's wizard, the socket).
 struct Calibrating {
-    cal: Calibrator,
-    until: f64,
+    session: Session,
     setup: Setup,
 }
 
@@ -122,7 +122,8 @@ impl Watcher {
                 self.set_mode(t, Mode::Watching, Event::Resume { reason: "requested".into() }, sinks);
             }
             Request::Calibrate { seconds, setup } => {
-                self.calibrating = Some(Calibrating { cal: Calibrator::new(), until: t + seconds, setup });
+                let session = Session::new(*self.engine.params(), t + seconds);
+                self.calibrating = Some(Calibrating { session, setup });
             }
             Request::UseProfile { setup } => self.use_profile(t, setup, sinks),
             Request::Resume | Request::Status => {}
@@ -231,9 +232,9 @@ impl Watcher {
         let luma = frame.mean_luma();
         let mut progress = None;
         if let Some(c) = self.calibrating.as_mut() {
-            progress = Some(c.add(t, result, luma, frame, self.engine.params()));
+            progress = Some(c.session.add(t, result, luma, frame.width, frame.height));
         }
-        if let Some((c, p)) = self.calibrating.take_if(|c| t >= c.until).zip(progress.take()) {
+        if let Some((c, p)) = self.calibrating.take_if(|c| c.session.due(t)).zip(progress.take()) {
             let name = profile_name(c.setup, &self.setting.profile);
             let (p, baseline) = c.finish(t, p, name, &self.source, &self.setting.profiles_dir, sinks);
             if baseline.is_some() {
@@ -296,27 +297,6 @@ fn profile_name(setup: Setup, started_with: &Option<String>) -> String {
 }
 
 impl Calibrating {
-    /// One frame judged without a baseline; how far calibration is.
-    fn add(
-        &mut self,
-        t: f64,
-        result: &PoseResult,
-        luma: f32,
-        frame: &Frame<'_>,
-        params: &Params,
-    ) -> CalibrationProgress {
-        let j = judge(result, luma, None, params);
-        self.cal.add(&j, frame.width, frame.height);
-        CalibrationProgress {
-            remaining_s: (self.until - t).max(0.0),
-            good_frames: self.cal.good_frames(),
-            frames: self.cal.frames(),
-            message: j.unassessable.map_or_else(|| "good frame".into(), |u| u.reason().to_string()),
-            done: false,
-            ok: false,
-        }
-    }
-
     /// Time is up: the baseline, saved as profile `name`, or why not.
     fn finish(
         self,
@@ -328,26 +308,19 @@ impl Calibrating {
         sinks: &mut Sinks,
     ) -> (CalibrationProgress, Option<Baseline>) {
         p.done = true;
-        let baseline = match self.cal.finish() {
+        let baseline = match self.session.baseline() {
             Ok(b) => b,
             Err(e) => {
                 p.message = e.to_string();
-                sinks.event(
-                    t,
-                    &Event::Calibrated { ok: false, profile: name, view: None, message: p.message.clone() },
-                );
+                let event =
+                    Event::Calibrated { ok: false, profile: name, view: None, message: p.message.clone() };
+                sinks.event(t, &event);
                 return (p, None);
             }
         };
-        let profile = Profile {
-            name: name.clone(),
-            created: crate::clock::now_rfc3339(),
-            camera: source.to_string(),
-            frames: self.cal.good_frames(),
-            baseline: baseline.clone(),
-        };
-        p.message = match Profiles::new(profiles_dir.to_path_buf()).save(&profile) {
-            Ok(path) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
+        let profiles = Profiles::new(profiles_dir.to_path_buf());
+        p.message = match self.session.save(baseline.clone(), &name, source, &profiles) {
+            Ok((_, path)) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
             Err(e) => format!("calibrated for this session, but not saved: {e}"),
         };
         p.ok = true;

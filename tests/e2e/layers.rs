@@ -174,6 +174,19 @@ fn no_module_imports_a_higher_layer_or_closes_a_cycle() {
     for (folder, edges) in &g.siblings {
         assert_eq!(cycle(edges), None, "a cycle between the files of src/{folder}");
     }
+    // One file per subcommand: what two share lives in cli/mod.rs, in a
+    // helper file that is no subcommand (`choice`: clap value parsers) or
+    // in the library.
+    let between: Vec<String> = g
+        .siblings
+        .get("cli")
+        .into_iter()
+        .flatten()
+        .flat_map(|(from, tos)| {
+            tos.iter().filter(|t| *t != "choice").map(move |t| format!("{from} uses {t}"))
+        })
+        .collect();
+    assert!(between.is_empty(), "subcommands of src/cli importing each other: {between:?}");
 }
 
 #[test]

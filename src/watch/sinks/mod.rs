@@ -42,16 +42,7 @@ pub struct Stats {
 }
 
 /// The calibration wizard's live feedback.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CalibrationProgress {
-    pub remaining_s: f64,
-    pub good_frames: usize,
-    pub frames: usize,
-    /// Why the last frame could not be used, or the result when done.
-    pub message: String,
-    pub done: bool,
-    pub ok: bool,
-}
+pub use crate::calibrate::Progress as CalibrationProgress;
 
 pub trait Sink {
     /// The source is open and the models are loaded.
