@@ -2,14 +2,16 @@
 //! them when their head has drifted forward of their shoulders.
 //!
 //! The modules follow a frame's path:
-//! 1. [`capture`] — frames from image files and folders (the camera's replay twin);
+//! 1. [`capture`] — frames from the webcam, a replayed folder or video, image files;
 //! 2. [`pose`] — frame → 33 BlazePose landmarks (MediaPipe's pipeline on ONNX models);
 //! 3. [`posture`] — landmarks → signals → score against the calibrated baseline → state over time;
-//! 4. [`output`] — per-frame records as JSON lines, CSV or a table.
+//! 4. [`watch`] — the all-day loop: a capture feed into a [`watch::Watcher`], whose every
+//!    event and judged frame goes to its sinks: the events log, [`alert`]s, the [`journal`]
+//!    (reviewed through [`report`]) and the snapshot the [`ui`] window draws.
 //!
-//! [`config`] holds the settings (TOML, live reload) at the edge, above
-//! `posture`, which reads only the `posture::Params` config builds;
-//! [`profiles`] stores the calibrated baselines.
+//! At the edges: [`config`] holds the settings (TOML, live reload) and builds the
+//! `posture::Params` posture reads; [`calibrate`] turns good frames into a baseline,
+//! which [`profiles`] stores; [`output`] writes `analyze` records; [`clock`] is local time.
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer over this library.
 
