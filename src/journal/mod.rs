@@ -11,6 +11,7 @@
 pub mod recorder;
 pub mod writer;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -264,6 +265,25 @@ impl Journal {
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| db(&self.path, e))
+    }
+
+    /// Seconds not watched between `from` and `to`, by kind (`paused`,
+    /// `snoozed`, `auto`, `camera_lost`); stretches that cross a bound count
+    /// only their part inside.
+    pub fn pause_seconds(&self, from: f64, to: f64) -> Result<BTreeMap<String, f64>, JournalError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT start, end, kind FROM pauses WHERE end > ?1 AND start < ?2")
+            .map_err(|e| db(&self.path, e))?;
+        let rows: Vec<(f64, f64, String)> = st
+            .query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| db(&self.path, e))?;
+        let mut by_kind = BTreeMap::new();
+        for (start, end, kind) in rows {
+            *by_kind.entry(kind).or_insert(0.0) += (end.min(to) - start.max(from)).max(0.0);
+        }
+        Ok(by_kind)
     }
 
     pub fn alerts(&self, from: f64, to: f64) -> Result<Vec<AlertRow>, JournalError> {

@@ -15,6 +15,7 @@ use egui_kittest::kittest::Queryable;
 use headsup::config::{Config, DEFAULT_TOML};
 use headsup::pose::{ModelKind, PoseOptions, RuntimeChoice};
 use headsup::ui::{HeadsupApp, Tab};
+use headsup::watch::control::{Request, Setup};
 use headsup::watch::sinks::snapshot::{Publisher, SharedSnapshot};
 use headsup::watch::{self, Setting, SourceSpec, WatchOptions, Wiring};
 
@@ -153,6 +154,25 @@ fn the_calibration_wizard_produces_a_profile() {
     assert!(h.query_by_label_contains("Done: calibrated").is_some());
 }
 
+/// "Use this profile" for the default setup loads the profile the watcher
+/// was started with (`desk` here), the one a default calibration saves to.
+#[test]
+fn the_default_setup_is_the_profile_the_watcher_started_with() {
+    let _guard = serial();
+    let (run, app) = start("profile");
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    let events = run.home.join("events.jsonl");
+    let logged = |kind: &str| std::fs::read_to_string(&events).unwrap_or_default().contains(kind);
+    app.send(Request::Calibrate { seconds: 3.0, setup: Setup::Default });
+    wait_for("calibrated", 60, || logged("\"calibrated\""));
+    assert!(run.home.join("profiles/desk.toml").is_file());
+    app.send(Request::UseProfile { setup: Setup::Default });
+    wait_for("profile_loaded", 30, || logged("\"profile_loaded\""));
+    let text = std::fs::read_to_string(&events).expect("events");
+    let loaded: Vec<&str> = text.lines().filter(|l| l.contains("profile_loaded")).collect();
+    assert!(loaded[0].contains("\"profile\":\"desk\""), "{loaded:?}");
+}
+
 #[test]
 fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     let _guard = serial();
@@ -170,7 +190,7 @@ fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     assert!(text.contains("# headsup configuration."), "comments kept");
     assert!(h.query_by_label_contains("Saved").is_some());
     let events = run.home.join("events.jsonl");
-    wait_for("config_reloaded", 5, || {
+    wait_for("config_reloaded", 30, || {
         std::fs::read_to_string(&events)
             .is_ok_and(|t| t.contains("\"config_reloaded\"") && t.contains("\"ok\":true"))
     });
@@ -178,7 +198,7 @@ fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     std::thread::sleep(Duration::from_millis(1100));
     std::fs::write(run.home.join("config.toml"), text.replace("forward_below = 65", "forward_below = 40"))
         .expect("hand edit");
-    wait_for("the window to see the edit", 5, || {
+    wait_for("the window to see the edit", 30, || {
         std::thread::sleep(Duration::from_millis(200));
         h.run();
         h.state().sensitivity == 30.0

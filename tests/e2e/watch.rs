@@ -320,3 +320,55 @@ fn an_unwritable_journal_pauses_the_journal_not_the_watcher() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("journal paused, watching goes on") && err.contains("12 frames read"), "{err}");
 }
+
+/// A pause or snooze the user asks for is journaled like an automatic one,
+/// and the report says how long each lasted.
+#[test]
+fn user_pauses_and_snoozes_are_journaled_and_reported() {
+    let _guard = serial();
+    let env = Env::new("pause-journal");
+    env.write_config("");
+    // 420 frames at 2 fps: 210 s on the replay clock.
+    let dir = replay_dir(&env, "frames", &["case4"], 70);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let at = ["--at", "30=snooze:1m", "--at", "150=pause", "--at", "170=resume", "--no-control"];
+    ok(&env.run(&watch_args(&dir.display().to_string(), &events, &at, &cal)));
+    let journal = env.home.join("data/headsup/journal.sqlite3");
+    let j = headsup::journal::Journal::open_read_only(&journal).expect("journal");
+    let by_kind = j.pause_seconds(f64::MIN, f64::MAX).expect("pauses");
+    // Within one frame (0.5 s) of what was asked.
+    assert!((by_kind["snoozed"] - 60.0).abs() <= 0.5, "{by_kind:?}");
+    assert!((by_kind["paused"] - 20.0).abs() <= 0.5, "{by_kind:?}");
+    assert_eq!(by_kind.len(), 2, "{by_kind:?}");
+}
+
+/// `watch --realtime --fps 0` (or below) is refused naming the value, and
+/// the bare command takes watch's options (`headsup` is `headsup watch`).
+#[test]
+fn bad_fps_is_refused_and_the_bare_command_watches() {
+    let _guard = serial();
+    let env = Env::new("fps");
+    env.write_config("");
+    let dir = replay_dir(&env, "frames", &["case4"], 2);
+    let source = dir.display().to_string();
+    for fps in ["0", "-2", "nan"] {
+        let arg = format!("--fps={fps}");
+        let out = env.run(&["watch", "--realtime", &arg, "--source", &source, "--headless"]);
+        assert_eq!(out.status.code(), Some(2), "--fps {fps}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("\"{fps}\" is not a frame rate")), "{err}");
+    }
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let mut args = watch_args(&source, &events, &["--no-control"], &cal);
+    args.remove(0);
+    let out = env.run(&args);
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("12 frames read"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(env.events().iter().any(|e| e["event"] == "state"));
+}
