@@ -212,7 +212,7 @@ impl HeadsupApp {
             ui.checkbox(&mut self.hide_image, "Hide image (privacy)");
             // The runtime without its library path, so the row stays short.
             let runtime = snap.runtime.split(" (").next().unwrap_or("");
-            ui.label(format!("{:.1} fps · CPU {:.1}% · {runtime}", snap.fps, snap.cpu_percent))
+            ui.label(format!("{:.1} fps · CPU {:.1}% · {runtime}", snap.stats.fps, snap.stats.cpu_percent))
                 .on_hover_text(format!("{}\n{}", snap.source, snap.runtime));
         });
         let score = snap.assessment.and_then(|a| a.score).unwrap_or(0.0);

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 pub use super::CalibrationProgress;
-use super::{Judged, Sink};
+use super::{Judged, Sink, Stats};
 use crate::posture::{Assessment, Baseline};
 use crate::watch::Started;
 use crate::watch::{Event, Mode};
@@ -29,10 +29,8 @@ pub struct Snapshot {
     /// `watching`, `paused` or `snoozed`.
     pub mode: &'static str,
     pub snooze_left_s: Option<f64>,
-    pub fps: f64,
-    pub cpu_percent: f64,
-    pub frames: u64,
-    pub dropped: u64,
+    /// Frames a second, CPU share, frames judged and dropped.
+    pub stats: Stats,
     /// The camera is held by another program (a call).
     pub camera_busy: bool,
     pub source: String,
@@ -115,10 +113,7 @@ impl Sink for Publisher {
         s.assessment = Some(*f.assessment);
         s.baseline = f.baseline.cloned();
         s.seq += 1;
-        s.fps = f.stats.fps;
-        s.cpu_percent = f.stats.cpu_percent;
-        s.frames = f.stats.frames;
-        s.dropped = f.stats.dropped;
+        s.stats = f.stats;
         if s.source != self.source {
             s.source.clone_from(&self.source);
         }
