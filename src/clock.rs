@@ -23,7 +23,7 @@ pub use jiff::tz::TimeZone;
 /// What can go wrong reading or placing a time.
 #[derive(Debug, thiserror::Error)]
 pub enum ClockError {
-    #[error("{value:?} is not a date: {reason} (expected YYYY-MM-DD)")]
+    #[error("{value:?} is not a date: {reason}")]
     BadDate { value: String, reason: String },
     #[error("{value:?} is not an RFC 3339 time: {reason}")]
     BadTime { value: String, reason: String },
@@ -86,10 +86,12 @@ fn unix(ts: Timestamp) -> f64 {
 pub fn parse_date(s: &str) -> Result<Date, ClockError> {
     let bad = |reason: String| ClockError::BadDate { value: s.to_string(), reason };
     let fields: Vec<&str> = s.trim().split('-').collect();
-    let [y, m, d] = fields[..] else { return Err(bad("not three numbers separated by '-'".into())) };
+    let [y, m, d] = fields[..] else {
+        return Err(bad("expected YYYY-MM-DD, three numbers separated by '-'".into()));
+    };
     let digits = |f: &str, n: usize| f.len() == n && f.bytes().all(|b| b.is_ascii_digit());
     if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
-        return Err(bad("not in the form YYYY-MM-DD".into()));
+        return Err(bad("expected YYYY-MM-DD, e.g. 2026-03-05".into()));
     }
     let (y, m, d): (i16, i8, i8) = (num(y), num(m), num(d));
     if !(1970..=9998).contains(&y) {
