@@ -1,113 +1,170 @@
-//! Wall-clock time as RFC 3339 text, without a date library: the civil
-//! date from days since 1970 (Howard Hinnant's algorithm), UTC.
+//! Wall-clock time, local to the user. This module owns every question of
+//! the form "which local day or hour is this instant?", "when does this local
+//! day start and end?", how instants are written (RFC 3339 with the local
+//! UTC offset, e.g. `2026-12-03T07:10:00.000+05:30`, in reports, exports,
+//! profiles and the events log) and how dates the user types are read.
+//!
+//! Everything goes through `jiff` and the system time zone: `TZ` when set
+//! (an IANA name, a TZif path or a POSIX rule), else `/etc/localtime`; with
+//! neither, UTC. A local day runs from local midnight to the next local
+//! midnight, so around daylight-saving changes it lasts 23 or 25 hours.
+//! The `*_in` functions take the zone explicitly so tests can pin one.
+//!
+//! The journal keeps instants as unix seconds (`f64`); the helpers here take
+//! and give those so callers need not convert.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, day) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
+pub use jiff::Timestamp;
+use jiff::ToSpan;
+pub use jiff::civil::Date;
+pub use jiff::tz::TimeZone;
+
+/// What can go wrong reading or placing a time.
+#[derive(Debug, thiserror::Error)]
+pub enum ClockError {
+    #[error("{value:?} is not a date: {reason}")]
+    BadDate { value: String, reason: String },
+    #[error("{value:?} is not an RFC 3339 time: {reason}")]
+    BadTime { value: String, reason: String },
+    #[error("the local day {date} cannot be placed in time: {reason}")]
+    OutOfRange { date: Date, reason: String },
 }
 
+/// The user's time zone (see the module doc). jiff caches it and notices
+/// when `/etc/localtime` changes, so calling this often is cheap.
+pub fn zone() -> TimeZone {
+    TimeZone::system()
+}
+
+/// `t` as RFC 3339 with milliseconds and the local offset. Milliseconds
+/// keep event logs ordered; the offset lets a reader see the local time
+/// the user lived while staying one unambiguous instant.
+pub fn rfc3339(t: SystemTime) -> String {
+    let ts = Timestamp::try_from(t).unwrap_or(Timestamp::UNIX_EPOCH);
+    rfc3339_in(ts, &zone())
+}
+
+/// [`rfc3339`] of now.
 pub fn now_rfc3339() -> String {
     rfc3339(SystemTime::now())
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// [`rfc3339`] of a journal instant (unix seconds).
+pub fn unix_rfc3339(unix: f64) -> String {
+    rfc3339_in(timestamp(unix), &zone())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// `ts` as RFC 3339 in `tz`, with milliseconds.
+pub fn rfc3339_in(ts: Timestamp, tz: &TimeZone) -> String {
+    format!("{:.3}", ts.display_with_offset(tz.to_offset(ts)))
+}
 
-    #[test]
-    fn formats_known_instants() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        // 2026-11-25T16:38:00Z
-        let t = UNIX_EPOCH + Duration::from_millis(1_795_624_680_250);
-        assert_eq!(rfc3339(t), "2026-11-25T16:38:00.250Z");
-        // A leap day.
-        let t = UNIX_EPOCH + Duration::from_secs(951_782_400);
-        assert_eq!(rfc3339(t), "2000-02-29T00:00:00.000Z");
+/// Reads an RFC 3339 instant with any offset (`Z` included, as older
+/// exports wrote).
+pub fn parse_rfc3339(s: &str) -> Result<Timestamp, ClockError> {
+    s.trim()
+        .parse::<Timestamp>()
+        .map_err(|e| ClockError::BadTime { value: s.to_string(), reason: e.to_string() })
+}
+
+/// A journal instant (unix seconds) as a timestamp. Journal values are
+/// always in range; a corrupt one is clamped rather than panicking.
+pub fn timestamp(unix: f64) -> Timestamp {
+    let ms = (unix * 1000.0).round();
+    let clamp = if ms < 0.0 { Timestamp::MIN } else { Timestamp::MAX };
+    Timestamp::from_millisecond(ms as i64).unwrap_or(clamp)
+}
+
+fn unix(ts: Timestamp) -> f64 {
+    ts.as_duration().as_secs_f64()
+}
+
+/// Reads a date the user typed, strictly `YYYY-MM-DD` between 1970 and
+/// 9998, refusing days the month does not have (`2026-02-31`) instead of
+/// rolling them into the next month.
+pub fn parse_date(s: &str) -> Result<Date, ClockError> {
+    let bad = |reason: String| ClockError::BadDate { value: s.to_string(), reason };
+    let fields: Vec<&str> = s.trim().split('-').collect();
+    let [y, m, d] = fields[..] else {
+        return Err(bad("expected YYYY-MM-DD, three numbers separated by '-'".into()));
+    };
+    let digits = |f: &str, n: usize| f.len() == n && f.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return Err(bad("expected YYYY-MM-DD, e.g. 2026-03-05".into()));
     }
-}
-
-/// Local calendar time, from the C library's time-zone rules (TZ, /etc/localtime).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LocalTime {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    /// Seconds east of UTC.
-    pub utc_offset: i64,
-}
-
-impl LocalTime {
-    pub fn minutes_of_day(&self) -> u32 {
-        self.hour * 60 + self.minute
+    let (y, m, d): (i16, i8, i8) = (num(y), num(m), num(d));
+    if !(1970..=9998).contains(&y) {
+        return Err(bad(format!("year {y} is outside 1970-9998")));
     }
+    if !(1..=12).contains(&m) {
+        return Err(bad(format!("month {m} is not 1-12")));
+    }
+    let first = Date::new(y, m, 1).map_err(|e| bad(e.to_string()))?;
+    if !(1..=first.days_in_month()).contains(&d) {
+        return Err(bad(format!("{y:04}-{m:02} has {} days", first.days_in_month())));
+    }
+    Date::new(y, m, d).map_err(|e| bad(e.to_string()))
 }
 
-#[cfg(unix)]
-pub fn local_time(t: SystemTime) -> LocalTime {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as libc::time_t).unwrap_or(0);
-    // SAFETY: localtime_r only writes the tm we own; a zeroed tm is a valid value.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
-    if !ok {
-        return utc_time(t);
-    }
-    LocalTime {
-        year: tm.tm_year + 1900,
-        month: (tm.tm_mon + 1) as u32,
-        day: tm.tm_mday as u32,
-        hour: tm.tm_hour as u32,
-        minute: tm.tm_min as u32,
-        second: tm.tm_sec as u32,
-        utc_offset: tm.tm_gmtoff,
-    }
+/// Parses a field already checked to be a few ASCII digits.
+fn num<T: std::str::FromStr + Default>(f: &str) -> T {
+    f.parse().unwrap_or_default()
 }
 
-/// Without a C time-zone database: UTC.
-#[cfg(not(unix))]
-pub fn local_time(t: SystemTime) -> LocalTime {
-    utc_time(t)
+/// Today's local date.
+pub fn today() -> Date {
+    zone().to_datetime(Timestamp::now()).date()
 }
 
-fn utc_time(t: SystemTime) -> LocalTime {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    LocalTime {
-        year: y as i32,
-        month: m,
-        day: d,
-        hour: (rem / 3600) as u32,
-        minute: (rem % 3600 / 60) as u32,
-        second: (rem % 60) as u32,
-        utc_offset: 0,
-    }
+/// The local date of a journal instant.
+pub fn date_of(unix: f64) -> Date {
+    zone().to_datetime(timestamp(unix)).date()
+}
+
+/// The date `days` after `d` (before, when negative). Calendar days, not
+/// 24-hour steps, so daylight-saving changes cannot shift it. Saturates at
+/// jiff's year ±9999, far outside what [`parse_date`] lets in.
+pub fn add_days(d: Date, days: i64) -> Date {
+    d.saturating_add(days.days())
+}
+
+/// Unix seconds of `[start, end)` of the local day `d`: local midnight to
+/// the next local midnight, 23 or 25 hours across a daylight-saving change.
+pub fn day_span(d: Date) -> Result<(f64, f64), ClockError> {
+    day_span_in(d, &zone())
+}
+
+/// [`day_span`] in `tz`.
+pub fn day_span_in(d: Date, tz: &TimeZone) -> Result<(f64, f64), ClockError> {
+    Ok((unix(day_start_in(d, tz)?), unix(day_start_in(add_days(d, 1), tz)?)))
+}
+
+/// Unix seconds of local midnight starting `d`.
+pub fn local_midnight(d: Date) -> Result<f64, ClockError> {
+    day_start_in(d, &zone()).map(unix)
+}
+
+/// The first instant of `d` in `tz`: midnight, or where a zone skips
+/// midnight (some change clocks at 00:00), the first time after the gap.
+fn day_start_in(d: Date, tz: &TimeZone) -> Result<Timestamp, ClockError> {
+    d.to_zoned(tz.clone())
+        .and_then(|z| z.start_of_day())
+        .map(|z| z.timestamp())
+        .map_err(|e| ClockError::OutOfRange { date: d, reason: e.to_string() })
+}
+
+/// The local hour (0-23) of a journal instant in `tz`.
+pub fn hour_in(unix: f64, tz: &TimeZone) -> u32 {
+    tz.to_datetime(timestamp(unix)).hour().unsigned_abs().into()
+}
+
+/// Minutes since local midnight by the wall clock at `t` (for quiet hours,
+/// which the user states as wall-clock times).
+pub fn minute_of_day(t: SystemTime) -> u32 {
+    let ts = Timestamp::try_from(t).unwrap_or(Timestamp::UNIX_EPOCH);
+    let dt = zone().to_datetime(ts);
+    u32::from(dt.hour().unsigned_abs()) * 60 + u32::from(dt.minute().unsigned_abs())
 }
 
 /// Whether `minute` (of the day) lies in `start..end`, which may wrap midnight.
@@ -116,8 +173,84 @@ pub fn in_window(minute: u32, (start, end): (u32, u32)) -> bool {
 }
 
 #[cfg(test)]
-mod local_tests {
+mod tests {
     use super::*;
+    use jiff::civil::date;
+
+    fn zone_named(name: &str) -> TimeZone {
+        TimeZone::get(name).unwrap_or_else(|e| panic!("the tz database must know {name}: {e}"))
+    }
+
+    #[test]
+    fn instants_carry_the_local_offset() {
+        let ts = Timestamp::from_millisecond(1_795_624_680_250).expect("in range");
+        assert_eq!(rfc3339_in(ts, &TimeZone::UTC), "2026-11-25T16:38:00.250+00:00");
+        assert_eq!(rfc3339_in(ts, &zone_named("Asia/Kolkata")), "2026-11-25T22:08:00.250+05:30");
+        // Berlin in winter and summer: the offset follows daylight saving.
+        let berlin = zone_named("Europe/Berlin");
+        assert_eq!(rfc3339_in(ts, &berlin), "2026-11-25T17:38:00.250+01:00");
+        let july = Timestamp::from_second(1_783_000_000).expect("in range");
+        assert!(rfc3339_in(july, &berlin).ends_with("+02:00"));
+    }
+
+    #[test]
+    fn rfc3339_round_trips_and_reads_old_utc_exports() {
+        let tz = zone_named("America/New_York");
+        for ms in [0i64, 951_782_400_000, 1_795_624_680_250] {
+            let ts = Timestamp::from_millisecond(ms).expect("in range");
+            assert_eq!(parse_rfc3339(&rfc3339_in(ts, &tz)).expect("parses"), ts);
+        }
+        let old = parse_rfc3339("2026-11-25T16:38:00.000Z").expect("old export");
+        assert_eq!(old.as_second(), 1_795_624_680);
+        let err = parse_rfc3339("2026-11-25 10:00").expect_err("no offset");
+        assert!(err.to_string().contains("\"2026-11-25 10:00\""), "{err}");
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_naming_the_value() {
+        assert_eq!(parse_date("2026-11-25").expect("valid"), date(2026, 11, 25));
+        assert_eq!(parse_date("2028-02-29").expect("leap day"), date(2028, 2, 29));
+        for (bad, why) in [
+            ("2026-02-31", "2026-02 has 28 days"),
+            ("2026-04-31", "2026-04 has 30 days"),
+            ("2026-13-01", "month 13"),
+            ("2026-00-10", "month 0"),
+            ("2026-01-00", "has 31 days"),
+            ("1969-12-31", "outside"),
+            ("yesterday", "three numbers"),
+            ("2026-1-5", "YYYY-MM-DD"),
+            ("+2026-01-05", "YYYY-MM-DD"),
+        ] {
+            let err = parse_date(bad).expect_err(bad).to_string();
+            assert!(err.contains(&format!("{bad:?}")) && err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn berlin_days_last_23_and_25_hours_across_daylight_saving() {
+        let berlin = zone_named("Europe/Berlin");
+        let hours = |d: Date| {
+            let (from, to) = day_span_in(d, &berlin).expect("in range");
+            (to - from) / 3600.0
+        };
+        assert_eq!(hours(date(2026, 3, 29)), 23.0, "spring forward");
+        assert_eq!(hours(date(2026, 10, 25)), 25.0, "fall back");
+        assert_eq!(hours(date(2026, 6, 1)), 24.0);
+        // The day starts at local midnight, not UTC midnight.
+        let (from, _) = day_span_in(date(2026, 3, 29), &berlin).expect("in range");
+        assert_eq!(rfc3339_in(timestamp(from), &berlin), "2026-03-29T00:00:00.000+01:00");
+        let (_, to) = day_span_in(date(2026, 3, 29), &berlin).expect("in range");
+        assert_eq!(rfc3339_in(timestamp(to), &berlin), "2026-03-30T00:00:00.000+02:00");
+        assert_eq!(hour_in(to - 1.0, &berlin), 23);
+    }
+
+    #[test]
+    fn calendar_days_step_by_date_not_by_24_hours() {
+        assert_eq!(add_days(date(2026, 11, 30), 1), date(2026, 12, 1));
+        assert_eq!(add_days(date(2026, 1, 1), -1), date(2025, 12, 31));
+        assert_eq!(add_days(date(2026, 3, 28), 2), date(2026, 3, 30));
+        assert_eq!(add_days(date(9999, 12, 31), 1), date(9999, 12, 31), "saturates");
+    }
 
     #[test]
     fn windows_wrap_midnight() {
@@ -129,92 +262,9 @@ mod local_tests {
     }
 
     #[test]
-    fn local_time_is_consistent_with_its_offset() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_624_680);
-        let l = local_time(t);
-        let utc = utc_time(t);
-        let local_secs = i64::from(l.hour * 3600 + l.minute * 60 + l.second);
-        let utc_secs = i64::from(utc.hour * 3600 + utc.minute * 60 + utc.second);
-        assert_eq!((local_secs - utc_secs - l.utc_offset).rem_euclid(86_400), 0);
-    }
-}
-
-/// The local date of a unix time as `YYYY-MM-DD`.
-pub fn local_date_string(unix: f64) -> String {
-    let l = local_time(UNIX_EPOCH + Duration::from_secs_f64(unix.max(0.0)));
-    format!("{:04}-{:02}-{:02}", l.year, l.month, l.day)
-}
-
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
-    let mut it = s.trim().splitn(3, '-');
-    let y: i32 = it.next()?.parse().ok()?;
-    let m: u32 = it.next()?.parse().ok()?;
-    let d: u32 = it.next()?.parse().ok()?;
-    ((1970..=9999).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
-}
-
-/// Unix seconds of local midnight at the start of the given day (the C
-/// library's `mktime`, so daylight-saving changes are honoured); days past
-/// the month's end roll over as `mktime` does.
-#[cfg(unix)]
-pub fn local_midnight(year: i32, month: u32, day: u32) -> f64 {
-    // SAFETY: a zeroed tm is valid; mktime reads and normalises it.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month as i32 - 1;
-    tm.tm_mday = day as i32;
-    tm.tm_isdst = -1;
-    (unsafe { libc::mktime(&mut tm) }) as f64
-}
-
-#[cfg(not(unix))]
-pub fn local_midnight(year: i32, month: u32, day: u32) -> f64 {
-    (days_from_civil(year, month, day) * 86_400) as f64
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of
-/// `civil_from_days`).
-pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(month) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// The local date `days` after the given one.
-pub fn add_days((y, m, d): (i32, u32, u32), days: i64) -> (i32, u32, u32) {
-    // Noon avoids daylight-saving edges.
-    let noon = local_midnight(y, m, d) + 12.0 * 3600.0 + days as f64 * 86_400.0;
-    let l = local_time(UNIX_EPOCH + Duration::from_secs_f64(noon.max(0.0)));
-    (l.year, l.month, l.day)
-}
-
-/// Today's local date.
-pub fn today() -> (i32, u32, u32) {
-    let l = local_time(SystemTime::now());
-    (l.year, l.month, l.day)
-}
-
-#[cfg(test)]
-mod date_tests {
-    use super::*;
-
-    #[test]
-    fn dates_parse_roll_and_round_trip() {
-        assert_eq!(parse_date("2026-11-25"), Some((2026, 11, 25)));
-        assert_eq!(parse_date("2026-13-01"), None);
-        assert_eq!(parse_date("yesterday"), None);
-        assert_eq!(add_days((2026, 11, 30), 1), (2026, 12, 1));
-        assert_eq!(add_days((2026, 1, 1), -1), (2025, 12, 31));
-        let m = local_midnight(2026, 11, 25);
-        assert_eq!(local_date_string(m), "2026-11-25");
-        assert_eq!(local_date_string(m - 1.0), "2026-11-24");
-        for days in [-719_468, -1, 0, 1, 10_957, 20_782, 2_932_896] {
-            let (y, mo, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y as i32, mo, d), days);
-        }
+    fn corrupt_journal_instants_clamp_instead_of_panicking() {
+        assert_eq!(timestamp(f64::NAN), Timestamp::UNIX_EPOCH);
+        assert_eq!(timestamp(f64::INFINITY), Timestamp::MAX);
+        assert_eq!(timestamp(-1e300), Timestamp::MIN);
     }
 }

@@ -102,7 +102,7 @@ impl Alerter {
 
 fn quiet_now(settings: &AlertsConfig) -> bool {
     parse_quiet_hours(&settings.quiet_hours)
-        .is_some_and(|w| clock::in_window(clock::local_time(SystemTime::now()).minutes_of_day(), w))
+        .is_some_and(|w| clock::in_window(clock::minute_of_day(SystemTime::now()), w))
 }
 
 fn deliver_loop(

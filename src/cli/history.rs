@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use headsup::clock;
+use headsup::clock::{self, ClockError, Date};
 use headsup::journal::{self, Journal};
 use headsup::report::{self, Period, chart};
 
@@ -23,16 +23,16 @@ pub enum ReportFormat {
 pub struct ReportArgs {
     /// One local day (YYYY-MM-DD) [default: today].
     #[arg(long, value_parser = parse_day, conflicts_with_all = ["week", "from"])]
-    day: Option<(i32, u32, u32)>,
+    day: Option<Date>,
     /// The last 7 days, today included.
     #[arg(long)]
     week: bool,
     /// First day of a range (with --to).
     #[arg(long, value_parser = parse_day, requires = "to")]
-    from: Option<(i32, u32, u32)>,
+    from: Option<Date>,
     /// Last day of a range (with --from).
     #[arg(long, value_parser = parse_day, requires = "from")]
-    to: Option<(i32, u32, u32)>,
+    to: Option<Date>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
     /// Also draw the day's timeline and the week's bars into this PNG.
@@ -43,8 +43,9 @@ pub struct ReportArgs {
     journal: Option<PathBuf>,
 }
 
-fn parse_day(s: &str) -> Result<(i32, u32, u32), String> {
-    clock::parse_date(s).ok_or_else(|| format!("{s:?} is not a date; expected YYYY-MM-DD"))
+/// Dates on the command line; the error names the value clap was given.
+fn parse_day(s: &str) -> Result<Date, ClockError> {
+    clock::parse_date(s)
 }
 
 #[derive(Subcommand)]
@@ -82,7 +83,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             println!();
         }
         ReportFormat::Csv => {
-            let (from, to) = period.bounds();
+            let (from, to) = period.bounds()?;
             let minutes = j.minutes((from / 60.0).floor() as i64, (to / 60.0).ceil() as i64)?;
             report::write_minutes_csv(stdout, &minutes)?;
         }
@@ -114,8 +115,8 @@ pub fn journal(action: JournalAction, config: Option<&Path>) -> anyhow::Result<E
         JournalAction::Import { file } => {
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let rows =
-                report::read_minutes_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let rows = report::read_minutes_csv(&text)
+                .with_context(|| format!("cannot import {}", file.display()))?;
             let mut j = Journal::open(&path)?;
             let added = j.batch(|b| {
                 let mut n = 0;

@@ -323,7 +323,7 @@ impl Journal {
         let old = self.minutes(i64::MIN, cutoff)?;
         self.batch(|b| {
             for m in &old {
-                let day = crate::clock::local_date_string(m.minute as f64 * 60.0);
+                let day = crate::clock::date_of(m.minute as f64 * 60.0).to_string();
                 b.0.execute(
                     "INSERT INTO days (day, monitored_s, good_s, drifting_s, forward_head_s, cannot_assess_s)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use image::{Rgb, RgbImage};
 
-use crate::clock::{add_days, local_midnight};
+use crate::clock::{self, ClockError, Date, add_days};
 use crate::journal::{Journal, JournalError, MinuteRow};
 
 const W: u32 = 960;
@@ -26,23 +26,24 @@ pub const UNKNOWN: Rgb<u8> = Rgb([189, 189, 189]);
 pub enum ChartError {
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Clock(#[from] ClockError),
     #[error("cannot write the chart {path}: {message}")]
     Write { path: String, message: String },
 }
 
 /// Draws `day` (local date) and the 7 days ending with it into `path`.
-pub fn render(j: &Journal, day: (i32, u32, u32), path: &Path) -> Result<RgbImage, ChartError> {
+pub fn render(j: &Journal, day: Date, path: &Path) -> Result<RgbImage, ChartError> {
     let img = draw(j, day)?;
     img.save_with_format(path, image::ImageFormat::Png)
         .map_err(|e| ChartError::Write { path: path.display().to_string(), message: e.to_string() })?;
     Ok(img)
 }
 
-fn minutes_of(j: &Journal, day: (i32, u32, u32)) -> Result<(f64, Vec<MinuteRow>), JournalError> {
-    let start = local_midnight(day.0, day.1, day.2);
-    let next = add_days(day, 1);
-    let end = local_midnight(next.0, next.1, next.2);
-    Ok((start, j.minutes((start / 60.0).floor() as i64, (end / 60.0).ceil() as i64)?))
+/// The local day's `[start, end)` in unix seconds and its recorded minutes.
+fn minutes_of(j: &Journal, day: Date) -> Result<((f64, f64), Vec<MinuteRow>), ChartError> {
+    let (start, end) = clock::day_span(day)?;
+    Ok(((start, end), j.minutes((start / 60.0).floor() as i64, (end / 60.0).ceil() as i64)?))
 }
 
 fn fill(img: &mut RgbImage, x0: u32, y0: u32, w: u32, h: u32, c: Rgb<u8>) {
@@ -100,7 +101,7 @@ fn dominant(m: &MinuteRow) -> Rgb<u8> {
     parts.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).map_or(UNKNOWN, |p| p.1)
 }
 
-pub fn draw(j: &Journal, day: (i32, u32, u32)) -> Result<RgbImage, JournalError> {
+pub fn draw(j: &Journal, day: Date) -> Result<RgbImage, ChartError> {
     let mut img = RgbImage::from_pixel(W, H, BG);
     // Legend: good, drifting, forward head, not judged.
     for (i, c) in [GOOD, DRIFTING, FORWARD, UNKNOWN].into_iter().enumerate() {
@@ -110,11 +111,14 @@ pub fn draw(j: &Journal, day: (i32, u32, u32)) -> Result<RgbImage, JournalError>
     // The day: a timeline of states, one column per minute.
     let (top, height) = (40, 110);
     fill(&mut img, LEFT, top, PLOT_W, height, Rgb([236, 236, 232]));
-    let (start, minutes) = minutes_of(j, day)?;
+    let ((start, end), minutes) = minutes_of(j, day)?;
+    // The day's real length: 1380 or 1500 minutes across a DST change.
+    let day_min = (((end - start) / 60.0).round() as u32).max(1);
     for m in &minutes {
-        let minute_of_day = ((m.minute as f64 * 60.0 - start) / 60.0).clamp(0.0, 1439.0) as u32;
-        let x = LEFT + minute_of_day * PLOT_W / 1440;
-        let next = LEFT + (minute_of_day + 1) * PLOT_W / 1440;
+        let minute_of_day =
+            ((m.minute as f64 * 60.0 - start) / 60.0).clamp(0.0, f64::from(day_min - 1)) as u32;
+        let x = LEFT + minute_of_day * PLOT_W / day_min;
+        let next = LEFT + (minute_of_day + 1) * PLOT_W / day_min;
         fill(&mut img, x, top, (next - x).max(1), height, dominant(m));
     }
     fill(&mut img, LEFT, top + height, PLOT_W, 1, AXIS);
@@ -126,7 +130,7 @@ pub fn draw(j: &Journal, day: (i32, u32, u32)) -> Result<RgbImage, JournalError>
 
     // The week: stacked minutes per day, good at the bottom.
     let (base, bar_h) = (H - 40, 200u32);
-    let days: Vec<(i32, u32, u32)> = (0..7).map(|i| add_days(day, i - 6)).collect();
+    let days: Vec<Date> = (0..7).map(|i| add_days(day, i - 6)).collect();
     let mut totals = Vec::new();
     for d in &days {
         let (_, ms) = minutes_of(j, *d)?;
@@ -148,7 +152,7 @@ pub fn draw(j: &Journal, day: (i32, u32, u32)) -> Result<RgbImage, JournalError>
         if judged > 0.0 {
             text(&mut img, x, y.saturating_sub(16), &format!("{:.0}%", 100.0 * t[0] / judged), INK);
         }
-        text(&mut img, x + w / 2 - 8, base + 10, &format!("{:02}", d.2), INK);
+        text(&mut img, x + w / 2 - 8, base + 10, &format!("{:02}", d.day()), INK);
     }
     fill(&mut img, LEFT, base, PLOT_W, 1, AXIS);
     Ok(img)

@@ -5,46 +5,53 @@
 //! As readable text, stable JSON, CSV minutes, and a PNG chart (`chart`).
 
 pub mod chart;
+mod export;
+
+pub use export::{CsvError, read_minutes_csv, write_minutes_csv};
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::clock::{self, add_days, local_date_string, local_midnight};
+use crate::clock::{self, ClockError, Date, add_days};
 use crate::journal::{Journal, JournalError, MinuteRow};
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+}
 
 /// A range of whole local days, `first..=last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Period {
-    pub first: (i32, u32, u32),
-    pub last: (i32, u32, u32),
+    pub first: Date,
+    pub last: Date,
 }
 
 impl Period {
-    pub fn day(d: (i32, u32, u32)) -> Self {
+    pub fn day(d: Date) -> Self {
         Period { first: d, last: d }
     }
 
     /// The 7 days ending with `last`.
-    pub fn week_ending(last: (i32, u32, u32)) -> Self {
+    pub fn week_ending(last: Date) -> Self {
         Period { first: add_days(last, -6), last }
     }
 
+    /// How many calendar days the period covers (at least 1).
     pub fn days(&self) -> i64 {
-        let mut n = 1;
-        let mut d = self.first;
-        while d != self.last && n < 10_000 {
-            d = add_days(d, 1);
-            n += 1;
-        }
-        n
+        let n = self.first.until(self.last).map_or(0, |s| i64::from(s.get_days()));
+        n.max(0) + 1
     }
 
-    /// Unix seconds [from, to).
-    pub fn bounds(&self) -> (f64, f64) {
-        let (y, m, d) = self.first;
-        let end = add_days(self.last, 1);
-        (local_midnight(y, m, d), local_midnight(end.0, end.1, end.2))
+    /// Unix seconds [from, to): the first day's local midnight to the
+    /// local midnight after the last day, so DST days count 23 or 25 hours.
+    pub fn bounds(&self) -> Result<(f64, f64), ClockError> {
+        Ok((clock::local_midnight(self.first)?, clock::day_span(self.last)?.1))
     }
 
     /// The period of the same length just before this one.
@@ -54,8 +61,11 @@ impl Period {
     }
 
     pub fn label(&self) -> String {
-        let f = |(y, m, d): (i32, u32, u32)| format!("{y:04}-{m:02}-{d:02}");
-        if self.first == self.last { f(self.first) } else { format!("{} to {}", f(self.first), f(self.last)) }
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{} to {}", self.first, self.last)
+        }
     }
 }
 
@@ -101,10 +111,15 @@ fn judged(m: &MinuteRow) -> f64 {
     m.good_s + m.drifting_s + m.forward_head_s
 }
 
+/// The minutes recorded in `[from, to)` (unix seconds).
+fn minutes_between(j: &Journal, (from, to): (f64, f64)) -> Result<Vec<MinuteRow>, JournalError> {
+    j.minutes((from / 60.0).floor() as i64, (to / 60.0).ceil() as i64)
+}
+
 /// Computes the report for `period` from the journal.
-pub fn build(j: &Journal, period: &Period) -> Result<Report, JournalError> {
-    let (from, to) = period.bounds();
-    let minutes = j.minutes((from / 60.0).floor() as i64, (to / 60.0).ceil() as i64)?;
+pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
+    let (from, to) = period.bounds()?;
+    let minutes = minutes_between(j, (from, to))?;
     let sum = |f: fn(&MinuteRow) -> f64| minutes.iter().map(f).sum::<f64>();
     let (good, drifting, forward) = (sum(|m| m.good_s), sum(|m| m.drifting_s), sum(|m| m.forward_head_s));
     let judged_s = good + drifting + forward;
@@ -115,8 +130,8 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, JournalError> {
         .episodes(from, to)?
         .into_iter()
         .map(|e| EpisodeOut {
-            start: rfc(e.start),
-            end: rfc(e.end),
+            start: clock::unix_rfc3339(e.start),
+            end: clock::unix_rfc3339(e.end),
             duration_s: e.end - e.start,
             min_score: (e.min_score * 10.0).round() / 10.0,
             main_signal: e.main_signal,
@@ -125,29 +140,16 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, JournalError> {
     let alerts = j.alerts(from, to)?;
     let corrected: Vec<f64> = alerts.iter().filter_map(|a| a.corrected_after_s).collect();
 
-    let mut by_hour = [0.0f64; 24];
-    for m in &minutes {
-        let l = clock::local_time(
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs((m.minute * 60).max(0) as u64),
-        );
-        by_hour[l.hour as usize] += m.forward_head_s;
-    }
-    let mut hours: Vec<u32> = (0..24).filter(|&h| by_hour[h as usize] >= 60.0).collect();
-    hours.sort_by(|a, b| by_hour[*b as usize].total_cmp(&by_hour[*a as usize]));
-    hours.truncate(3);
-
-    let prev = period.previous();
-    let (pf, pt) = prev.bounds();
-    let prev_minutes = j.minutes((pf / 60.0).floor() as i64, (pt / 60.0).ceil() as i64)?;
-    let (pg, pj) = prev_minutes.iter().fold((0.0, 0.0), |(g, t), m| (g + m.good_s, t + judged(m)));
+    let prev = minutes_between(j, period.previous().bounds()?)?;
+    let (pg, pj) = prev.iter().fold((0.0, 0.0), |(g, t), m| (g + m.good_s, t + judged(m)));
     let trend = match (good_percent, pj > 0.0) {
         (Some(now), true) => Some(round1(now - 100.0 * pg / pj)),
         _ => None,
     };
 
     Ok(Report {
-        from: rfc(from),
-        to: rfc(to),
+        from: clock::unix_rfc3339(from),
+        to: clock::unix_rfc3339(to),
         monitored_s: round1(sum(|m| m.monitored_s)),
         good_s: round1(good),
         drifting_s: round1(drifting),
@@ -163,17 +165,27 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, JournalError> {
             .then(|| round1(corrected.iter().sum::<f64>() / corrected.len() as f64)),
         breaks_taken: j.breaks(from, to, "taken")?,
         breaks_due: j.breaks(from, to, "due")?,
-        worst_hours: hours,
+        worst_hours: worst_hours(&minutes, &clock::zone()),
         trend_good_percent: trend,
     })
 }
 
-fn round1(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
+/// Up to three local wall-clock hours with at least a minute of forward
+/// head, worst first. Hours are by the wall clock in `tz`, so on a 25-hour
+/// day the repeated hour's minutes add to the same hour.
+fn worst_hours(minutes: &[MinuteRow], tz: &clock::TimeZone) -> Vec<u32> {
+    let mut by_hour = [0.0f64; 24];
+    for m in minutes {
+        by_hour[clock::hour_in(m.minute as f64 * 60.0, tz) as usize % 24] += m.forward_head_s;
+    }
+    let mut hours: Vec<u32> = (0..24).filter(|&h| by_hour[h as usize] >= 60.0).collect();
+    hours.sort_by(|a, b| by_hour[*b as usize].total_cmp(&by_hour[*a as usize]));
+    hours.truncate(3);
+    hours
 }
 
-fn rfc(unix: f64) -> String {
-    clock::rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(unix.max(0.0)))
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
 }
 
 fn hm(secs: f64) -> String {
@@ -234,106 +246,38 @@ pub fn write_text(out: &mut impl Write, period: &Period, r: &Report) -> io::Resu
     Ok(())
 }
 
-/// The minutes of the period as CSV (one row per recorded minute).
-pub fn write_minutes_csv(out: &mut impl Write, minutes: &[MinuteRow]) -> io::Result<()> {
-    writeln!(
-        out,
-        "minute_start,monitored_s,good_s,drifting_s,forward_head_s,cannot_assess_s,score_sum,score_n,score_min,gap_sum,head_width_sum,forward_m_sum,signal_n"
-    )?;
-    for m in minutes {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            rfc(m.minute as f64 * 60.0),
-            m.monitored_s,
-            m.good_s,
-            m.drifting_s,
-            m.forward_head_s,
-            m.cannot_assess_s,
-            m.score_sum,
-            m.score_n,
-            m.score_min.map(|v| v.to_string()).unwrap_or_default(),
-            m.gap_sum,
-            m.head_width_sum,
-            m.forward_m_sum,
-            m.signal_n
-        )?;
-    }
-    Ok(())
-}
-
-/// Reads CSV written by [`write_minutes_csv`]; errors name the line.
-pub fn read_minutes_csv(text: &str) -> Result<Vec<MinuteRow>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').collect();
-        let err = |what: &str| format!("line {}: {what}", i + 1);
-        if f.len() != 13 {
-            return Err(err(&format!("{} fields, expected 13", f.len())));
-        }
-        let num = |k: usize| {
-            f[k].parse::<f64>().map_err(|_| err(&format!("field {} is not a number: {:?}", k + 1, f[k])))
-        };
-        let minute = parse_rfc3339(f[0]).ok_or_else(|| err(&format!("bad minute_start {:?}", f[0])))? / 60;
-        out.push(MinuteRow {
-            minute,
-            monitored_s: num(1)?,
-            good_s: num(2)?,
-            drifting_s: num(3)?,
-            forward_head_s: num(4)?,
-            cannot_assess_s: num(5)?,
-            score_sum: num(6)?,
-            score_n: num(7)? as i64,
-            score_min: if f[8].is_empty() { None } else { Some(num(8)?) },
-            gap_sum: num(9)?,
-            head_width_sum: num(10)?,
-            forward_m_sum: num(11)?,
-            signal_n: num(12)? as i64,
-        });
-    }
-    Ok(out)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS(.fff)Z` → unix seconds.
-fn parse_rfc3339(s: &str) -> Option<i64> {
-    let (date, time) = s.split_once('T')?;
-    let (y, m, d) = clock::parse_date(date)?;
-    let time = time.strip_suffix('Z')?;
-    let mut it = time.split(':');
-    let (h, mi, sec): (i64, i64, f64) =
-        (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
-    let days = clock::days_from_civil(y, m, d);
-    Some(days * 86_400 + h * 3600 + mi * 60 + sec as i64)
-}
-
-/// Local date of a unix time (re-exported for the CLI).
-pub fn date_of(unix: f64) -> String {
-    local_date_string(unix)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_round_trips() {
-        for t in [0i64, 951_782_400, 1_795_624_680] {
-            assert_eq!(parse_rfc3339(&rfc(t as f64)), Some(t));
-        }
-        assert_eq!(parse_rfc3339("2026-11-25 10:00"), None);
-    }
+    use jiff::civil::date;
 
     #[test]
     fn periods_span_whole_local_days() {
-        let p = Period::week_ending((2026, 11, 25));
-        assert_eq!(p.first, (2026, 11, 19));
+        let p = Period::week_ending(date(2026, 11, 25));
+        assert_eq!(p.first, date(2026, 11, 19));
         assert_eq!(p.days(), 7);
-        let (from, to) = p.bounds();
+        let (from, to) = p.bounds().expect("in range");
         assert!((to - from - 7.0 * 86_400.0).abs() <= 3600.0, "a week, give or take a DST hour");
-        assert_eq!(p.previous(), Period { first: (2026, 11, 12), last: (2026, 11, 18) });
-        assert_eq!(Period::day((2026, 11, 25)).label(), "2026-11-25");
+        assert_eq!(p.previous(), Period { first: date(2026, 11, 12), last: date(2026, 11, 18) });
+        assert_eq!(Period::day(date(2026, 11, 25)).label(), "2026-11-25");
+        assert_eq!(p.label(), "2026-11-19 to 2026-11-25");
+        // Across a month and a year end.
+        assert_eq!(Period { first: date(2025, 12, 30), last: date(2026, 1, 2) }.days(), 4);
+    }
+
+    #[test]
+    fn worst_hours_follow_the_wall_clock_of_the_zone() {
+        let berlin = clock::TimeZone::get("Europe/Berlin").expect("tz database");
+        // Clocks go back at 2026-10-25T01:00Z (03:00 CEST -> 02:00 CET), so
+        // 00:20Z and 01:20Z are both 02:20 on the wall clock.
+        let first = (1_792_890_000i64 - 40 * 60) / 60;
+        let rows: Vec<MinuteRow> = [first, first + 60]
+            .into_iter()
+            .map(|minute| MinuteRow { minute, forward_head_s: 40.0, ..Default::default() })
+            .collect();
+        assert_eq!(clock::hour_in(first as f64 * 60.0, &berlin), 2);
+        assert_eq!(clock::hour_in((first + 60) as f64 * 60.0, &berlin), 2);
+        assert_eq!(worst_hours(&rows, &berlin), vec![2], "80 s in hour 2, neither alone reaches 60");
+        assert_eq!(worst_hours(&rows, &clock::TimeZone::UTC), Vec::<u32>::new());
     }
 }

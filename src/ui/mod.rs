@@ -504,7 +504,7 @@ fn load_history(path: &Path) -> Result<History, String> {
     for i in -6..=0 {
         let d = clock::add_days(today, i);
         let r = report::build(&j, &Period::day(d)).map_err(|e| e.to_string())?;
-        week.push((format!("{:02}", d.2), [r.good_s, r.drifting_s, r.forward_head_s]));
+        week.push((format!("{:02}", d.day()), [r.good_s, r.drifting_s, r.forward_head_s]));
     }
     Ok((report, week))
 }
@@ -536,9 +536,8 @@ fn blurred(w: usize, h: usize, rgb: &[u8]) -> egui::ColorImage {
 /// Today's recorded minutes, coloured by the state that filled most of each.
 fn load_today_minutes(path: &Path) -> Result<Vec<(u32, Color32)>, String> {
     let j = Journal::open_read_only(path).map_err(|e| e.to_string())?;
-    let (y, m, d) = clock::today();
-    let start = clock::local_midnight(y, m, d);
-    let rows = j.minutes((start / 60.0) as i64, (start / 60.0) as i64 + 1440).map_err(|e| e.to_string())?;
+    let (start, end) = clock::day_span(clock::today()).map_err(|e| e.to_string())?;
+    let rows = j.minutes((start / 60.0) as i64, (end / 60.0).ceil() as i64).map_err(|e| e.to_string())?;
     Ok(rows
         .iter()
         .map(|r| {

@@ -21,8 +21,16 @@ fn home(name: &str) -> PathBuf {
 }
 
 fn headsup(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_headsup"))
-        .args(args)
+    headsup_in(home, None, args)
+}
+
+/// `headsup` with `TZ` set to `tz` (when given), as a user in that zone runs it.
+fn headsup_in(home: &Path, tz: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_headsup"));
+    if let Some(tz) = tz {
+        cmd.env("TZ", tz);
+    }
+    cmd.args(args)
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_RUNTIME_DIR", home)
@@ -54,7 +62,7 @@ fn synthetic_week(path: &Path) {
     let last = today();
     for d in 0..7i64 {
         let day = add_days(last, d - 6);
-        let nine = local_midnight(day.0, day.1, day.2) + 9.0 * 3600.0;
+        let nine = local_midnight(day).expect("a local midnight") + 9.0 * 3600.0;
         j.batch(|b| {
             for m in 0..60i64 {
                 let (g, dr, f) = if m < 40 + d {
@@ -90,9 +98,13 @@ fn synthetic_week(path: &Path) {
 }
 
 fn report_json(h: &Path, journal: &Path, extra: &[&str]) -> Value {
+    report_json_in(h, None, journal, extra)
+}
+
+fn report_json_in(h: &Path, tz: Option<&str>, journal: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["report", "--format", "json", "--journal", journal.to_str().expect("utf8")];
     args.extend_from_slice(extra);
-    let out = headsup(h, &args);
+    let out = headsup_in(h, tz, &args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("report json")
 }
@@ -167,6 +179,95 @@ fn minutes_round_trip_through_csv_without_duplicates() {
     let out = headsup(&h2, &["journal", "import", h.join("bad.csv").to_str().expect("utf8")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: 3 fields, expected 13"));
+}
+
+#[test]
+fn reports_use_the_local_offset_and_local_days() {
+    let h = home("tz");
+    let path = h.join("journal.sqlite3");
+    synthetic_week(&path);
+    let r = report_json_in(&h, Some("Asia/Kolkata"), &path, &[]);
+    for key in ["from", "to"] {
+        let t = r[key].as_str().expect(key);
+        assert!(t.ends_with("T00:00:00.000+05:30"), "{key} is local midnight in Kolkata: {t}");
+    }
+    let w = report_json_in(&h, Some("Asia/Kolkata"), &path, &["--week"]);
+    for e in w["episodes"].as_array().expect("episodes") {
+        assert!(e["start"].as_str().expect("start").ends_with("+05:30"), "{e}");
+    }
+    // A Berlin day across the spring change is 23 hours, across the autumn one 25.
+    for (day, from, to) in [
+        ("2026-03-29", "2026-03-29T00:00:00.000+01:00", "2026-03-30T00:00:00.000+02:00"),
+        ("2026-10-25", "2026-10-25T00:00:00.000+02:00", "2026-10-26T00:00:00.000+01:00"),
+    ] {
+        let r = report_json_in(&h, Some("Europe/Berlin"), &path, &["--day", day]);
+        assert_eq!((r["from"].as_str(), r["to"].as_str()), (Some(from), Some(to)), "{day}");
+    }
+}
+
+#[test]
+fn impossible_dates_are_refused_naming_the_value() {
+    let h = home("dates");
+    let path = h.join("journal.sqlite3");
+    synthetic_week(&path);
+    let journal = path.to_str().expect("utf8");
+    for args in [
+        vec!["report", "--from", "2026-02-31", "--to", "2026-03-05", "--journal", journal],
+        vec!["report", "--day", "2026-02-31", "--journal", journal],
+    ] {
+        let out = headsup(&h, &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert!(err.contains("2026-02-31") && err.contains("28 days"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "no report for an impossible day");
+    }
+}
+
+#[test]
+fn csv_import_refuses_bad_numbers_naming_line_and_value() {
+    let h = home("csvbad");
+    let path = h.join("data/headsup/journal.sqlite3");
+    synthetic_week(&path);
+    // Exported in Kolkata, imported in New York: the offsets carry the instant.
+    let export = h.join("minutes.csv");
+    let out = headsup_in(
+        &h,
+        Some("Asia/Kolkata"),
+        &["journal", "export", "--output", export.to_str().expect("utf8")],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&export).expect("export");
+    let (header, first) = (text.lines().next().expect("header"), text.lines().nth(1).expect("a row"));
+    assert!(first.split(',').next().expect("minute_start").ends_with("+05:30"), "{first}");
+    let h2 = home("csvbad2");
+    let out =
+        headsup_in(&h2, Some("America/New_York"), &["journal", "import", export.to_str().expect("utf8")]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 420 minutes"));
+    let rows =
+        |p: &Path| Journal::open_read_only(p).expect("journal").minutes(i64::MIN, i64::MAX).expect("rows");
+    assert_eq!(rows(&path), rows(&h2.join("data/headsup/journal.sqlite3")));
+
+    // One good row, then a bad one on line 3; nothing of the file is imported.
+    let fields: Vec<&str> = first.split(',').collect();
+    let with = |col: usize, v: &str| {
+        let mut f = fields.clone();
+        f[col] = v;
+        f.join(",")
+    };
+    for (bad, want) in [
+        (with(1, "NaN"), "line 3, column monitored_s: \"NaN\""),
+        (with(7, "1.5"), "line 3, column score_n: \"1.5\" is not a whole number"),
+        (with(12, "-3"), "line 3, column signal_n: \"-3\" is negative"),
+    ] {
+        let h3 = home("csvbad3");
+        let file = h3.join("bad.csv");
+        std::fs::write(&file, format!("{header}\n{}\n{bad}\n", text.lines().nth(2).expect("row")))
+            .expect("write");
+        let out = headsup(&h3, &["journal", "import", file.to_str().expect("utf8")]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(want), "{bad}: {err}");
+        assert!(!h3.join("data/headsup/journal.sqlite3").exists(), "nothing written for a refused file");
+    }
 }
 
 #[test]

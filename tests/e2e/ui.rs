@@ -213,8 +213,7 @@ fn history_renders_from_a_real_journal_file() {
     let (run, app) = start("history");
     // Two hours of this morning, three quarters good, in a separate journal file.
     let path: &Path = &run.home.join("journal.sqlite3");
-    let (y, m, d) = today();
-    let nine = local_midnight(y, m, d) + 9.0 * 3600.0;
+    let nine = local_midnight(today()).expect("today has a midnight") + 9.0 * 3600.0;
     let mut j = Journal::open(path).expect("journal");
     j.batch(|b| {
         for i in 0..120 {
