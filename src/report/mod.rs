@@ -90,6 +90,10 @@ pub struct Report {
     pub drifting_s: f64,
     pub forward_head_s: f64,
     pub cannot_assess_s: f64,
+    /// Not watched: paused (by the user or the desktop), snoozed, camera gone.
+    pub paused_s: f64,
+    pub snoozed_s: f64,
+    pub camera_lost_s: f64,
     /// good / (good + drifting + forward head), percent; null with no judged time.
     pub good_percent: Option<f64>,
     pub mean_score: Option<f64>,
@@ -140,6 +144,8 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
     let alerts = j.alerts(from, to)?;
     let corrected: Vec<f64> = alerts.iter().filter_map(|a| a.corrected_after_s).collect();
 
+    let pauses = j.pause_seconds(from, to)?;
+    let paused = |kinds: &[&str]| round1(kinds.iter().filter_map(|k| pauses.get(*k)).sum());
     let prev = minutes_between(j, period.previous().bounds()?)?;
     let (pg, pj) = prev.iter().fold((0.0, 0.0), |(g, t), m| (g + m.good_s, t + judged(m)));
     let trend = match (good_percent, pj > 0.0) {
@@ -155,6 +161,9 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
         drifting_s: round1(drifting),
         forward_head_s: round1(forward),
         cannot_assess_s: round1(sum(|m| m.cannot_assess_s)),
+        paused_s: paused(&["paused", "auto"]),
+        snoozed_s: paused(&["snoozed"]),
+        camera_lost_s: paused(&["camera_lost"]),
         good_percent: good_percent.map(round1),
         mean_score: (score_n > 0).then(|| round1(score_sum / score_n as f64)),
         longest_episode_s: episodes.iter().map(|e| e.duration_s).fold(0.0, f64::max),
@@ -218,6 +227,13 @@ pub fn write_text(out: &mut impl Write, period: &Period, r: &Report) -> io::Resu
     }
     if let Some(s) = r.mean_score {
         writeln!(out, "  Mean score         {s:.0} / 100")?;
+    }
+    for (what, secs) in [("Paused", r.paused_s), ("Snoozed", r.snoozed_s), ("Camera away", r.camera_lost_s)] {
+        if secs >= 60.0 {
+            writeln!(out, "  {what:<19}{}", hm(secs))?;
+        } else if secs >= 1.0 {
+            writeln!(out, "  {what:<19}{secs:.0} s")?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "  Episodes of forward head: {}", r.episodes.len())?;

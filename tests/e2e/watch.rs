@@ -342,6 +342,18 @@ fn user_pauses_and_snoozes_are_journaled_and_reported() {
     assert!((by_kind["snoozed"] - 60.0).abs() <= 0.5, "{by_kind:?}");
     assert!((by_kind["paused"] - 20.0).abs() <= 0.5, "{by_kind:?}");
     assert_eq!(by_kind.len(), 2, "{by_kind:?}");
+    let out = env.run(&["report", "--format", "json"]);
+    ok(&out);
+    let r: Value = serde_json::from_slice(&out.stdout).expect("report json");
+    let (paused, snoozed) =
+        (r["paused_s"].as_f64().expect("paused_s"), r["snoozed_s"].as_f64().expect("snoozed_s"));
+    assert!((paused - 20.0).abs() <= 0.5 && (snoozed - 60.0).abs() <= 0.5, "{r}");
+    let text = env.run(&["report"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("Snoozed            1 min"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
 }
 
 /// `watch --realtime --fps 0` (or below) is refused naming the value, and
