@@ -85,7 +85,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Csv => {
             let (from, to) = period.bounds()?;
             let minutes = j.minutes((from / 60.0).floor() as i64, (to / 60.0).ceil() as i64)?;
-            report::write_minutes_csv(stdout, &minutes)?;
+            headsup::journal::csv::write_minutes_csv(stdout, &minutes)?;
         }
     }
     if let Some(png) = &args.chart {
@@ -106,16 +106,16 @@ pub fn journal(action: JournalAction, config: Option<&Path>) -> anyhow::Result<E
                 Some(file) => {
                     let mut f = std::fs::File::create(&file)
                         .with_context(|| format!("cannot write {}", file.display()))?;
-                    report::write_minutes_csv(&mut f, &minutes)?;
+                    headsup::journal::csv::write_minutes_csv(&mut f, &minutes)?;
                     eprintln!("headsup: {} minutes written to {}", minutes.len(), file.display());
                 }
-                None => report::write_minutes_csv(&mut std::io::stdout().lock(), &minutes)?,
+                None => headsup::journal::csv::write_minutes_csv(&mut std::io::stdout().lock(), &minutes)?,
             }
         }
         JournalAction::Import { file } => {
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let rows = report::read_minutes_csv(&text)
+            let rows = headsup::journal::csv::read_minutes_csv(&text)
                 .with_context(|| format!("cannot import {}", file.display()))?;
             let mut j = Journal::open(&path)?;
             let added = j.batch(|b| {

@@ -8,6 +8,7 @@
 //! refused rather than altered. Writes happen off the frame path
 //! ([`writer`]).
 
+pub mod csv;
 pub mod recorder;
 pub mod writer;
 

@@ -5,9 +5,6 @@
 //! As readable text, stable JSON, CSV minutes, and a PNG chart (`chart`).
 
 pub mod chart;
-mod export;
-
-pub use export::{CsvError, read_minutes_csv, write_minutes_csv};
 
 use std::io::{self, Write};
 

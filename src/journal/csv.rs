@@ -11,8 +11,8 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::MinuteRow;
 use crate::clock;
-use crate::journal::MinuteRow;
 
 /// One CSV row; field order is the column order and the header.
 #[derive(Debug, Serialize, Deserialize)]
