@@ -57,6 +57,11 @@ impl Feed {
         }
     }
 
+    /// Whether frames come from a replay (which, once gone, does not come back).
+    pub fn is_replay(&self) -> bool {
+        matches!(self, Feed::Direct(_) | Feed::Live { spec: SourceSpec::Replay { .. }, .. })
+    }
+
     /// Whether the feed paces itself; a direct replay hands over every
     /// frame and the watcher skips those not due.
     pub fn paced(&self) -> bool {

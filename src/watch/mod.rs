@@ -197,7 +197,7 @@ impl Turn {
             Item::Lost(e) => {
                 tracing::warn!("{e}");
                 watcher.camera_lost(self.t, e.to_string(), sinks);
-                if matches!(feed, Feed::Direct(_)) {
+                if feed.is_replay() {
                     // A replay that vanished does not come back.
                     return Err(e.into());
                 }

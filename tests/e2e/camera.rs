@@ -222,6 +222,31 @@ fn strings(files: &[PathBuf]) -> Vec<String> {
     files.iter().map(|p| p.display().to_string()).collect()
 }
 
+/// A private home with the short timings and emulated camera 0 ("Emu
+/// Cam") serving `frames`; the events log's path and the good frames to
+/// calibrate from.
+struct Rig {
+    env: Env,
+    cams: Cams,
+    events: String,
+    cal: Vec<String>,
+}
+
+impl Rig {
+    fn new(name: &str, frames: &[PathBuf]) -> Self {
+        let env = Env::new(name);
+        env.write_config(FAST);
+        let cams = Cams::new(&env, &mjpeg_device(0, "Emu Cam", frames));
+        let events = env.home.join("events.jsonl").display().to_string();
+        Self { env, cams, events, cal: strings(&fixtures().good) }
+    }
+
+    /// `headsup watch --camera 0` through the emulator.
+    fn watch(&self) -> Child {
+        spawn(&mut self.cams.cmd(&self.env, &watch_args("0", &self.events, &self.cal)))
+    }
+}
+
 /// Waits up to `secs` for an event matching `pred`; returns it.
 fn wait_event(env: &Env, child: &mut Child, secs: f64, pred: impl Fn(&Value) -> bool) -> Value {
     let start = Instant::now();
@@ -432,13 +457,9 @@ fn yuyv_only_camera_without_the_configured_size_and_mjpeg_without_huffman_tables
 #[test]
 fn unplug_is_an_outage_reported_and_not_counted_and_replug_resumes() {
     let _guard = serial();
-    let env = Env::new("cam-unplug");
-    env.write_config(FAST);
-    let f = fixtures();
-    let cams = Cams::new(&env, &mjpeg_device(0, "Emu Cam", &f.bad));
-    let events = env.home.join("events.jsonl").display().to_string();
-    let cal = strings(&f.good);
-    let mut child = spawn(&mut cams.cmd(&env, &watch_args("0", &events, &cal)));
+    let rig = Rig::new("cam-unplug", &fixtures().bad);
+    let (env, cams) = (&rig.env, &rig.cams);
+    let mut child = rig.watch();
     // Forward head is seen, then the camera goes before the alert is due.
     let first_state = wait_event(&env, &mut child, 30.0, |e| e["event"] == "state" && e["state"] != "good");
     cams.set("present 0 0\n");
@@ -511,13 +532,9 @@ fn a_busy_camera_is_said_and_waited_for() {
 #[test]
 fn a_stalled_camera_is_reported_reopened_and_never_hangs_the_program() {
     let _guard = serial();
-    let env = Env::new("cam-stall");
-    env.write_config(FAST);
-    let f = fixtures();
-    let cams = Cams::new(&env, &mjpeg_device(0, "Emu Cam", &f.good));
-    let events = env.home.join("events.jsonl").display().to_string();
-    let cal = strings(&f.good);
-    let mut child = spawn(&mut cams.cmd(&env, &watch_args("0", &events, &cal)));
+    let rig = Rig::new("cam-stall", &fixtures().good);
+    let (env, cams) = (&rig.env, &rig.cams);
+    let mut child = rig.watch();
     wait_event(&env, &mut child, 30.0, event("state"));
     cams.set("stall 0 1\n");
     let lost = wait_event(&env, &mut child, 15.0, event("camera_lost"));
