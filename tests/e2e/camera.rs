@@ -458,8 +458,8 @@ fn yuyv_only_camera_without_the_configured_size_and_mjpeg_without_huffman_tables
 fn unplug_is_an_outage_reported_and_not_counted_and_replug_resumes() {
     let _guard = serial();
     let rig = Rig::new("cam-unplug", &fixtures().bad);
-    let (env, cams) = (&rig.env, &rig.cams);
     let mut child = rig.watch();
+    let Rig { env, cams, .. } = rig;
     // Forward head is seen, then the camera goes before the alert is due.
     let first_state = wait_event(&env, &mut child, 30.0, |e| e["event"] == "state" && e["state"] != "good");
     cams.set("present 0 0\n");
@@ -533,8 +533,8 @@ fn a_busy_camera_is_said_and_waited_for() {
 fn a_stalled_camera_is_reported_reopened_and_never_hangs_the_program() {
     let _guard = serial();
     let rig = Rig::new("cam-stall", &fixtures().good);
-    let (env, cams) = (&rig.env, &rig.cams);
     let mut child = rig.watch();
+    let Rig { env, cams, .. } = rig;
     wait_event(&env, &mut child, 30.0, event("state"));
     cams.set("stall 0 1\n");
     let lost = wait_event(&env, &mut child, 15.0, event("camera_lost"));
