@@ -42,28 +42,50 @@ type History = (Report, Vec<(String, [f64; 3])>);
 
 /// The window's own state; everything else comes from the snapshot.
 pub struct HeadsupApp {
+    /// What the user chose to see.
+    pub view: View,
+    /// The settings form, saved to the file on request.
+    pub form: SettingsForm,
+    cache: Cache,
+    link: Link,
+}
+
+/// What the user chose to see, for as long as the window is open.
+pub struct View {
+    pub tab: Tab,
+    pub mirror: bool,
+    pub hide_image: bool,
+    pub blur_image: bool,
+    /// Which profile the wizard saves to.
+    pub setup: Setup,
+}
+
+/// The settings tab's values, and what saving them said.
+pub struct SettingsForm {
+    pub sensitivity: f32,
+    pub alert_style: AlertStyle,
+    /// Camera chosen in the settings (None: leave as configured).
+    pub camera: Option<u32>,
+    pub message: Option<String>,
+}
+
+/// What is drawn from slower sources, kept between frames.
+struct Cache {
+    texture: Option<egui::TextureHandle>,
+    texture_seq: u64,
+    history: Option<(Instant, Result<History, String>)>,
+    /// Today's minutes as (minute of the day, colour of the main state).
+    today_minutes: Option<(Instant, Vec<(u32, Color32)>)>,
+    cameras: Option<Vec<(u32, String)>>,
+    stretches: Stretches,
+}
+
+/// The window's links to the watcher and to its files.
+struct Link {
     snapshot: SharedSnapshot,
     requests: Sender<Incoming>,
     config_path: PathBuf,
     journal_path: PathBuf,
-    pub tab: Tab,
-    texture: Option<egui::TextureHandle>,
-    texture_seq: u64,
-    pub mirror: bool,
-    pub hide_image: bool,
-    pub blur_image: bool,
-    pub sensitivity: f32,
-    pub alert_style: AlertStyle,
-    pub settings_message: Option<String>,
-    history: Option<(Instant, Result<History, String>)>,
-    stretches: Stretches,
-    /// Which profile the wizard saves to.
-    pub setup: Setup,
-    /// Camera chosen in the settings (None: leave as configured).
-    pub camera: Option<u32>,
-    cameras: Option<Vec<(u32, String)>>,
-    /// Today's minutes as (minute of the day, colour of the main state).
-    today_minutes: Option<(Instant, Vec<(u32, Color32)>)>,
     /// Hand edits of the settings file show up here too.
     config_watch: ConfigWatcher,
     config_polled: Instant,
@@ -80,49 +102,57 @@ impl HeadsupApp {
         config: &Config,
     ) -> Self {
         Self {
-            snapshot,
-            requests,
-            config_path: config_path.to_path_buf(),
-            journal_path: journal_path.to_path_buf(),
-            tab: Tab::Live,
-            texture: None,
-            texture_seq: u64::MAX,
-            mirror: true,
-            hide_image: false,
-            blur_image: false,
-            sensitivity: sensitivity_of(config.posture.forward_below),
-            alert_style: config.alerts.style,
-            settings_message: None,
-            history: None,
-            stretches: Stretches::builtin(),
-            setup: Setup::Default,
-            camera: None,
-            cameras: None,
-            today_minutes: None,
-            config_watch: ConfigWatcher::new(config_path),
-            config_polled: Instant::now(),
-            stop: None,
+            view: View {
+                tab: Tab::Live,
+                mirror: true,
+                hide_image: false,
+                blur_image: false,
+                setup: Setup::Default,
+            },
+            form: SettingsForm {
+                sensitivity: sensitivity_of(config.posture.forward_below),
+                alert_style: config.alerts.style,
+                camera: None,
+                message: None,
+            },
+            cache: Cache {
+                texture: None,
+                texture_seq: u64::MAX,
+                history: None,
+                today_minutes: None,
+                cameras: None,
+                stretches: Stretches::builtin(),
+            },
+            link: Link {
+                snapshot,
+                requests,
+                config_path: config_path.to_path_buf(),
+                journal_path: journal_path.to_path_buf(),
+                config_watch: ConfigWatcher::new(config_path),
+                config_polled: Instant::now(),
+                stop: None,
+            },
         }
     }
 
     /// Closes the window once `stop` is set (a signal, a session logout).
     pub fn close_on(mut self, stop: Arc<AtomicBool>) -> Self {
-        self.stop = Some(stop);
+        self.link.stop = Some(stop);
         self
     }
 
     /// Picks up edits of the settings file made outside the window.
     fn refresh_settings(&mut self) {
-        if self.config_polled.elapsed() < Duration::from_secs(1) {
+        if self.link.config_polled.elapsed() < Duration::from_secs(1) {
             return;
         }
-        self.config_polled = Instant::now();
-        match self.config_watch.poll() {
+        self.link.config_polled = Instant::now();
+        match self.link.config_watch.poll() {
             Some(Ok(cfg)) => {
-                self.sensitivity = sensitivity_of(cfg.posture.forward_below);
-                self.alert_style = cfg.alerts.style;
+                self.form.sensitivity = sensitivity_of(cfg.posture.forward_below);
+                self.form.alert_style = cfg.alerts.style;
             }
-            Some(Err(e)) => self.settings_message = Some(format!("The settings file has an error: {e}")),
+            Some(Err(e)) => self.form.message = Some(format!("The settings file has an error: {e}")),
             None => {}
         }
     }
@@ -130,12 +160,12 @@ impl HeadsupApp {
     /// Sends a request to the watcher without waiting for its answer.
     pub fn send(&self, req: Request) {
         let (tx, _rx) = mpsc::channel();
-        let _ = self.requests.send((req, tx));
+        let _ = self.link.requests.send((req, tx));
     }
 
     /// Draws the whole window into `ui`.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        let snap = self.snapshot.lock().map(|s| s.clone()).unwrap_or_default();
+        let snap = self.link.snapshot.lock().map(|s| s.clone()).unwrap_or_default();
         egui::Panel::top("status").show(ui, |ui| self.status_bar(ui, &snap));
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -145,11 +175,11 @@ impl HeadsupApp {
                     (Tab::Settings, "Settings"),
                     (Tab::Guidance, "Guidance"),
                 ] {
-                    ui.selectable_value(&mut self.tab, tab, name);
+                    ui.selectable_value(&mut self.view.tab, tab, name);
                 }
             });
             ui.separator();
-            match self.tab {
+            match self.view.tab {
                 Tab::Live => self.live(ui, &snap),
                 Tab::History => self.history(ui),
                 Tab::Settings => self.settings(ui),
@@ -207,9 +237,9 @@ impl HeadsupApp {
 
     fn live(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
         ui.horizontal(|ui| {
-            ui.checkbox(&mut self.mirror, "Mirror");
-            ui.checkbox(&mut self.blur_image, "Blur");
-            ui.checkbox(&mut self.hide_image, "Hide image (privacy)");
+            ui.checkbox(&mut self.view.mirror, "Mirror");
+            ui.checkbox(&mut self.view.blur_image, "Blur");
+            ui.checkbox(&mut self.view.hide_image, "Hide image (privacy)");
             // The runtime without its library path, so the row stays short.
             let runtime = snap.runtime.split(" (").next().unwrap_or("");
             ui.label(format!("{:.1} fps · CPU {:.1}% · {runtime}", snap.stats.fps, snap.stats.cpu_percent))
@@ -218,8 +248,8 @@ impl HeadsupApp {
         let score = snap.assessment.and_then(|a| a.score).unwrap_or(0.0);
         ui.add(egui::ProgressBar::new(score / 100.0).text(format!("alignment {score:.0} / 100")));
         if snap.preview_width > 0 {
-            if self.texture_seq != snap.seq {
-                let img = if self.blur_image {
+            if self.cache.texture_seq != snap.seq {
+                let img = if self.view.blur_image {
                     blurred(snap.preview_width as usize, snap.preview_height as usize, &snap.preview)
                 } else {
                     egui::ColorImage::from_rgb(
@@ -227,22 +257,22 @@ impl HeadsupApp {
                         &snap.preview,
                     )
                 };
-                match &mut self.texture {
+                match &mut self.cache.texture {
                     Some(t) => t.set(img, egui::TextureOptions::LINEAR),
                     None => {
-                        self.texture =
+                        self.cache.texture =
                             Some(ui.ctx().load_texture("preview", img, egui::TextureOptions::LINEAR))
                     }
                 }
-                self.texture_seq = snap.seq;
+                self.cache.texture_seq = snap.seq;
             }
             let size = Vec2::new(snap.preview_width as f32, snap.preview_height as f32);
             let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
             let painter = ui.painter_at(rect);
-            if self.hide_image {
+            if self.view.hide_image {
                 painter.rect_filled(rect, 4.0, Color32::from_gray(40));
-            } else if let Some(t) = &self.texture {
-                let uv = if self.mirror {
+            } else if let Some(t) = &self.cache.texture {
+                let uv = if self.view.mirror {
                     egui::Rect::from_min_max(Pos2::new(1.0, 0.0), Pos2::new(0.0, 1.0))
                 } else {
                     egui::Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0))
@@ -251,7 +281,7 @@ impl HeadsupApp {
             }
             if let Some(lm) = snap.landmarks {
                 let at = |i: usize| {
-                    let x = if self.mirror { size.x - lm[i][0] } else { lm[i][0] };
+                    let x = if self.view.mirror { size.x - lm[i][0] } else { lm[i][0] };
                     rect.min + Vec2::new(x, lm[i][1])
                 };
                 let line = Stroke::new(3.0, Color32::from_rgb(255, 220, 0));
@@ -330,23 +360,24 @@ impl HeadsupApp {
                     for (setup, name) in
                         [(Setup::Default, "this profile"), (Setup::Desk, "desk"), (Setup::Laptop, "laptop")]
                     {
-                        ui.selectable_value(&mut self.setup, setup, name);
+                        ui.selectable_value(&mut self.view.setup, setup, name);
                     }
                 });
                 if ui.button("Calibrate (5 s)").clicked() {
-                    self.send(Request::Calibrate { seconds: 5.0, setup: self.setup });
+                    self.send(Request::Calibrate { seconds: 5.0, setup: self.view.setup });
                 }
             }
         }
     }
 
     fn history(&mut self, ui: &mut egui::Ui) {
-        let stale = self.history.as_ref().is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(30));
+        let stale = self.cache.history.as_ref().is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(30));
         if stale {
-            self.history = Some((Instant::now(), load_history(&self.journal_path)));
-            self.today_minutes = load_today_minutes(&self.journal_path).ok().map(|m| (Instant::now(), m));
+            self.cache.history = Some((Instant::now(), load_history(&self.link.journal_path)));
+            self.cache.today_minutes =
+                load_today_minutes(&self.link.journal_path).ok().map(|m| (Instant::now(), m));
         }
-        let Some((_, data)) = &self.history else { return };
+        let Some((_, data)) = &self.cache.history else { return };
         let (today, week) = match data {
             Ok(d) => d,
             Err(e) => {
@@ -358,7 +389,7 @@ impl HeadsupApp {
         let mut text = Vec::new();
         let _ = report::write_text(&mut text, &Period::day(clock::today()), today);
         ui.monospace(String::from_utf8_lossy(&text));
-        if let Some((_, minutes)) = &self.today_minutes {
+        if let Some((_, minutes)) = &self.cache.today_minutes {
             ui.label(egui::RichText::new("Today, hour by hour").strong());
             let (rect, _) = ui.allocate_exact_size(Vec2::new(480.0, 28.0), egui::Sense::hover());
             let painter = ui.painter_at(rect);
@@ -418,43 +449,47 @@ impl HeadsupApp {
 
     fn settings(&mut self, ui: &mut egui::Ui) {
         self.refresh_settings();
-        ui.label(format!("Settings file: {}", self.config_path.display()));
-        ui.add(egui::Slider::new(&mut self.sensitivity, 0.0..=100.0).text("Sensitivity"));
-        let (fwd, good) = thresholds_for(self.sensitivity);
+        ui.label(format!("Settings file: {}", self.link.config_path.display()));
+        ui.add(egui::Slider::new(&mut self.form.sensitivity, 0.0..=100.0).text("Sensitivity"));
+        let (fwd, good) = thresholds_for(self.form.sensitivity);
         ui.label(format!(
             "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
         ));
-        let cameras = self.cameras.get_or_insert_with(|| {
+        let cameras = self.cache.cameras.get_or_insert_with(|| {
             crate::capture::camera::list().into_iter().map(|c| (c.index, c.name)).collect()
         });
         if cameras.is_empty() {
             ui.label("No camera found.");
         } else {
             let current =
-                self.camera.map(|i| format!("camera {i}")).unwrap_or_else(|| "as configured".into());
+                self.form.camera.map(|i| format!("camera {i}")).unwrap_or_else(|| "as configured".into());
             egui::ComboBox::from_label("Camera").selected_text(current).show_ui(ui, |ui| {
                 for (i, name) in cameras.iter() {
-                    ui.selectable_value(&mut self.camera, Some(*i), format!("{i}: {name}"));
+                    ui.selectable_value(&mut self.form.camera, Some(*i), format!("{i}: {name}"));
                 }
             });
         }
-        egui::ComboBox::from_label("Alert style").selected_text(format!("{:?}", self.alert_style)).show_ui(
-            ui,
-            |ui| {
+        egui::ComboBox::from_label("Alert style")
+            .selected_text(format!("{:?}", self.form.alert_style))
+            .show_ui(ui, |ui| {
                 for s in [AlertStyle::Notify, AlertStyle::Terminal, AlertStyle::Both, AlertStyle::None] {
-                    ui.selectable_value(&mut self.alert_style, s, format!("{s:?}"));
+                    ui.selectable_value(&mut self.form.alert_style, s, format!("{s:?}"));
                 }
-            },
-        );
+            });
         if ui.button("Save settings").clicked() {
-            self.settings_message = Some(
-                match settings::save(&self.config_path, self.sensitivity, self.alert_style, self.camera) {
+            self.form.message = Some(
+                match settings::save(
+                    &self.link.config_path,
+                    self.form.sensitivity,
+                    self.form.alert_style,
+                    self.form.camera,
+                ) {
                     Ok(()) => "Saved; the watcher picks it up within 2 seconds.".into(),
                     Err(e) => format!("Not saved: {e}"),
                 },
             );
         }
-        if let Some(m) = &self.settings_message {
+        if let Some(m) = &self.form.message {
             ui.label(m);
         }
     }
@@ -472,7 +507,7 @@ impl HeadsupApp {
                  pulls the head down and forward. Take a short break every 30 minutes.",
             );
             ui.heading("Stretches");
-            for s in self.stretches.all() {
+            for s in self.cache.stretches.all() {
                 ui.label(egui::RichText::new(&s.name).strong());
                 ui.label(&s.text);
             }
@@ -487,7 +522,7 @@ impl HeadsupApp {
 
 impl eframe::App for HeadsupApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        if self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if self.link.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
         HeadsupApp::ui(self, ui);

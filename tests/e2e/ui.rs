@@ -114,7 +114,7 @@ fn snooze_and_resume_change_the_watchers_state() {
     wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
     let mut h = harness(app);
     // The privacy blur redraws the preview from 16-px blocks.
-    h.state_mut().blur_image = true;
+    h.state_mut().view.blur_image = true;
     h.run();
     assert!(h.query_by_label("Blur").is_some());
     h.get_by_label("Snooze 15 min").click();
@@ -180,9 +180,9 @@ fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     // The watcher watches the file from its first frame on.
     wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
     let mut h = harness(app);
-    h.state_mut().tab = Tab::Settings;
+    h.state_mut().view.tab = Tab::Settings;
     h.run();
-    h.state_mut().sensitivity = 80.0;
+    h.state_mut().form.sensitivity = 80.0;
     h.get_by_label("Save settings").click();
     h.run();
     let text = std::fs::read_to_string(run.home.join("config.toml")).expect("config");
@@ -201,7 +201,7 @@ fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     wait_for("the window to see the edit", 30, || {
         std::thread::sleep(Duration::from_millis(200));
         h.run();
-        h.state().sensitivity == 30.0
+        h.state().form.sensitivity == 30.0
     });
 }
 
@@ -231,7 +231,7 @@ fn history_renders_from_a_real_journal_file() {
     .expect("write");
     drop(j);
     let mut h = harness(app);
-    h.state_mut().tab = Tab::History;
+    h.state_mut().view.tab = Tab::History;
     h.run();
     assert!(h.query_by_label_contains("Good posture").is_some(), "today's summary is shown");
     assert!(h.query_by_label_contains("This week").is_some());
