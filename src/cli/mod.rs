@@ -207,7 +207,7 @@ pub fn main() -> ExitCode {
         Some(Command::Pause) => watch::control(headsup::watch::control::Request::Pause),
         Some(Command::Resume) => watch::control(headsup::watch::control::Request::Resume),
         Some(Command::Status) => watch::control(headsup::watch::control::Request::Status),
-        Some(Command::Cameras) => watch::cameras(),
+        Some(Command::Cameras) => watch::cameras(config),
         Some(Command::Doctor(args)) => doctor::run(&args, config),
         Some(Command::Autostart { state }) => watch::autostart(state == "on"),
         Some(Command::Forget { yes }) => watch::forget(yes),

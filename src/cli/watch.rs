@@ -305,8 +305,11 @@ pub fn snooze_duration(s: &str) -> Result<f64, String> {
     parse_duration(s)
 }
 
-/// `headsup cameras`: each camera with every format headsup can read.
-pub fn cameras() -> anyhow::Result<ExitCode> {
+/// `headsup cameras`: each camera with every format headsup can read, and
+/// the one it would stream with the settings' size and frame rate.
+pub fn cameras(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (_, cfg) = load_config(config)?;
+    let want = camera_request(&cfg.camera);
     let list = camera::list();
     if list.is_empty() {
         println!("no cameras found");
@@ -315,6 +318,12 @@ pub fn cameras() -> anyhow::Result<ExitCode> {
         println!("{}: {}", c.index, c.name);
         for f in &c.formats {
             println!("    {f}");
+        }
+        if let Some(choice) = camera::choose(&c.formats, want.width, want.height, want.min_fps) {
+            println!(
+                "    headsup streams {choice} (for {}x{} at {} fps)",
+                want.width, want.height, want.min_fps
+            );
         }
         match c.error {
             Some(e) => println!("    (formats not readable: {e})"),

@@ -319,6 +319,9 @@ fn cameras_lists_each_emulated_camera_with_its_formats() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("0: Emu Cam A") && text.contains("MJPEG 640x480 @ 30, 15, 5 fps"), "{text}");
     assert!(text.contains("2: Emu YUYV Only") && text.contains("YUYV 1280x720 @ 10, 5 fps"), "{text}");
+    // And what headsup would stream with the default settings (640x480, 2 fps).
+    assert!(text.contains("headsup streams MJPEG 640x480 @ 5 fps"), "{text}");
+    assert!(text.contains("headsup streams YUYV 1280x720 @ 5 fps"), "{text}");
     // Listing opens and closes each camera; none is left streaming.
     assert_eq!(cams.count("streamon"), 0, "{}", cams.log());
 }
