@@ -500,6 +500,7 @@ enum { P_NONE, P_DEV, P_SYSNAME, P_UEVENT };
  * which v4l2-ctl tells what a device node is, /sys/dev/char/81:N/uevent. */
 static int classify(const char *path, struct dev **out)
 {
+    if (!path) return P_NONE; /* the real call reports EFAULT */
     static const struct { const char *pre, *post; int kind; } paths[] = {
         { "/dev/video", "", P_DEV },
         { "/sys/class/video4linux/video", "/name", P_SYSNAME },
@@ -1260,7 +1261,12 @@ int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) { FSTAT
 int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *sx)
 {
     struct stat st;
-    int r = (dirfd == AT_FDCWD || path[0] == '/') ? emu_stat(path, &st) : -2;
+    /* Rust's std probes for statx with a NULL path and expects EFAULT
+     * (after a first call failed, e.g. a missing file): pass it on. glibc
+     * declares the path nonnull, so the test reads it through a volatile
+     * the compiler cannot assume anything about. */
+    const char *volatile given = path;
+    int r = (given && (dirfd == AT_FDCWD || path[0] == '/')) ? emu_stat(path, &st) : -2;
     if (r == -2) {
         RESOLVE(statx);
         if (!real_statx) { errno = ENOSYS; return -1; }

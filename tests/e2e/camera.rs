@@ -306,6 +306,8 @@ fn spawn(cmd: &mut Command) -> Child {
 
 #[test]
 fn cameras_lists_each_emulated_camera_with_its_formats() {
+    // No settings file on purpose: the failed stat of the missing file makes
+    // Rust's std probe statx with a NULL path, which the emulator must pass on.
     let env = Env::new("cam-list");
     let f = fixtures();
     let devices = format!(
