@@ -278,7 +278,7 @@ pub fn find_onnxruntime(explicit: Option<&Path>) -> Option<PathBuf> {
         dirs.push(dir);
     }
     if let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") {
-        dirs.extend(std::env::split_paths(&paths));
+        dirs.extend(library_path_dirs(&paths));
     }
     dirs.extend(
         [
@@ -294,41 +294,102 @@ pub fn find_onnxruntime(explicit: Option<&Path>) -> Option<PathBuf> {
     dirs.iter().find_map(|d| library_in(d)).or_else(python_onnxruntime)
 }
 
-/// `libonnxruntime.so` or a versioned `libonnxruntime.so.1.x.y` in `dir`
-/// (the PyPI wheel ships only the versioned name).
+/// The absolute folders of a `LD_LIBRARY_PATH` value. An empty or relative
+/// entry means "the working directory" to the loader; headsup never loads a
+/// library from wherever it happens to be started.
+fn library_path_dirs(value: &std::ffi::OsStr) -> impl Iterator<Item = PathBuf> + '_ {
+    std::env::split_paths(value).filter(|p| p.is_absolute())
+}
+
+/// `libonnxruntime.so` or the newest versioned `libonnxruntime.so.1.x.y` in
+/// `dir` (the PyPI wheel ships only the versioned name). Versions compare as
+/// numbers: 1.22 is newer than 1.9.
 fn library_in(dir: &Path) -> Option<PathBuf> {
     let plain = dir.join(ORT_LIB);
     if plain.is_file() {
         return Some(plain);
     }
-    let mut versioned: Vec<PathBuf> = std::fs::read_dir(dir)
+    std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(ORT_LIB) && n.len() > ORT_LIB.len())
+        .filter_map(|p| {
+            let version =
+                p.file_name()?.to_str()?.strip_prefix(ORT_LIB)?.strip_prefix('.').map(version_of)?;
+            Some((version, p))
         })
-        .collect();
-    versioned.sort();
-    versioned.pop()
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, p)| p)
+}
+
+/// "1.22.0" → [1, 22, 0]; a part that is not a number counts as 0.
+fn version_of(s: &str) -> Vec<u64> {
+    s.split('.').map(|part| part.parse().unwrap_or(0)).collect()
 }
 
 /// Asks the Python interpreter where the `onnxruntime` package lives.
+/// Nothing from the working directory may run: Python puts the script's
+/// folder (for `-c`, the working directory) first on its path, so the probe
+/// runs from `/`, drops that entry before importing, and sets
+/// `PYTHONSAFEPATH` (3.11+) as well. The user site, where `pip install
+/// --user` puts the package, stays on the path. Only an absolute answer is
+/// taken.
 fn python_onnxruntime() -> Option<PathBuf> {
+    const PROBE: &str = "import sys, os\n\
+        sys.path = [p for p in sys.path if p and os.path.abspath(p) != os.getcwd()]\n\
+        import onnxruntime\n\
+        print(os.path.dirname(onnxruntime.__file__))";
     for python in ["python3", "python"] {
         let out = std::process::Command::new(python)
-            .args(["-c", "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))"])
+            .args(["-c", PROBE])
+            .current_dir("/")
+            .env("PYTHONSAFEPATH", "1")
+            .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .output();
         if let Ok(out) = out
             && out.status.success()
         {
-            let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("capi");
-            if let Some(lib) = library_in(&dir) {
+            let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+            if dir.is_absolute()
+                && let Some(lib) = library_in(&dir.join("capi"))
+            {
                 return Some(lib);
             }
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_as_numbers() {
+        assert!(version_of("1.22.0") > version_of("1.9.0"));
+        assert!(version_of("1.10") > version_of("1.9.7"));
+        assert_eq!(version_of("1.x"), vec![1, 0]);
+    }
+
+    #[test]
+    fn the_newest_versioned_library_is_taken() {
+        let dir = std::env::temp_dir().join(format!("headsup-ortlib-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        for v in ["1.9.0", "1.22.0", "1.3.1"] {
+            std::fs::write(dir.join(format!("{ORT_LIB}.{v}")), b"").expect("file");
+        }
+        let found = library_in(&dir).expect("a library");
+        assert!(
+            found.to_string_lossy().ends_with(".so.1.22.0") || cfg!(not(target_os = "linux")),
+            "{found:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn empty_and_relative_library_path_entries_are_skipped() {
+        let value = std::ffi::OsString::from("/opt/lib::lib:./x:/usr/lib");
+        let dirs: Vec<PathBuf> = library_path_dirs(&value).collect();
+        assert_eq!(dirs, vec![PathBuf::from("/opt/lib"), PathBuf::from("/usr/lib")]);
+    }
 }

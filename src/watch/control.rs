@@ -4,10 +4,12 @@
 //! these types. Its existence is also how a second watcher learns one is
 //! running.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read as _, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
@@ -144,23 +146,35 @@ pub enum ControlError {
     AlreadyRunning(PathBuf),
     #[error("no headsup watcher is running (no control socket at {0})")]
     NotRunning(PathBuf),
+    #[error(
+        "{path} is not a private folder (it must be yours with mode 0700; found uid {uid}, mode {mode:o}); remove it or set XDG_RUNTIME_DIR"
+    )]
+    UnsafeDir { path: PathBuf, uid: u32, mode: u32 },
     #[error("control socket {path}: {message}")]
     Io { path: PathBuf, message: String },
 }
 
+/// Longest request line taken, bytes.
+const MAX_REQUEST: u64 = 4096;
+/// Connections served at once; the next is answered "busy".
+const MAX_CONNECTIONS: usize = 8;
+/// How long a client may take to send its line.
+const READ_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Listens on `path`; requests arrive on the returned receiver. Fails
 /// clearly when another watcher already answers there; a stale socket left
-/// by a crash is replaced.
+/// by a crash is replaced. Outside `XDG_RUNTIME_DIR` the socket's folder
+/// must be private (created 0700 here, or refused as found otherwise).
 pub fn serve(path: &Path) -> Result<(Receiver<Incoming>, SocketGuard), ControlError> {
     let io = |e: std::io::Error| ControlError::Io { path: path.to_path_buf(), message: e.to_string() };
     if UnixStream::connect(path).is_ok() {
         return Err(ControlError::AlreadyRunning(path.to_path_buf()));
     }
-    if let Some(dir) = path.parent()
-        && !dir.exists()
-    {
-        std::fs::create_dir_all(dir).map_err(io)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
+    match path.parent() {
+        Some(dir) if runtime_dir.as_deref() != Some(dir) => private_dir(dir)?,
+        Some(dir) if !dir.exists() => std::fs::create_dir_all(dir).map_err(io)?,
+        _ => {}
     }
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path).map_err(io)?;
@@ -168,37 +182,106 @@ pub fn serve(path: &Path) -> Result<(Receiver<Incoming>, SocketGuard), ControlEr
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("control".into())
-        .spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let tx = tx.clone();
-                std::thread::spawn(move || handle(stream, tx));
-            }
-        })
+        .spawn(move || accept_loop(listener, tx))
         .map_err(io)?;
     Ok((rx, SocketGuard(path.to_path_buf())))
 }
 
-fn handle(stream: UnixStream, tx: Sender<Incoming>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut line = String::new();
-    let Ok(mut writer) = stream.try_clone() else { return };
-    if BufReader::new(stream).read_line(&mut line).is_err() {
+/// Creates `dir` with mode 0700 (atomically: the mode is set by mkdir), or
+/// checks that an existing one is the user's own and private.
+fn private_dir(dir: &Path) -> Result<(), ControlError> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let io = |e: std::io::Error| ControlError::Io { path: dir.to_path_buf(), message: e.to_string() };
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e)),
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(io)?;
+    // SAFETY: getuid has no preconditions.
+    let me = unsafe { libc::getuid() };
+    let mode = meta.mode() & 0o7777;
+    if !meta.is_dir() || meta.uid() != me || mode != 0o700 {
+        return Err(ControlError::UnsafeDir { path: dir.to_path_buf(), uid: meta.uid(), mode });
+    }
+    Ok(())
+}
+
+fn accept_loop(listener: UnixListener, tx: Sender<Incoming>) {
+    let open = Arc::new(AtomicUsize::new(0));
+    for mut stream in listener.incoming().flatten() {
+        if open.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
+            answer(&mut stream, &Reply::Error { error: "busy: too many connections".into() });
+            continue;
+        }
+        open.fetch_add(1, Ordering::Relaxed);
+        let (tx, done) = (tx.clone(), open.clone());
+        let spawned = std::thread::Builder::new().name("control-client".into()).spawn(move || {
+            handle(stream, tx);
+            done.fetch_sub(1, Ordering::Relaxed);
+        });
+        if let Err(e) = spawned {
+            open.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!("control socket: cannot serve a connection: {e}");
+        }
+    }
+}
+
+fn answer(stream: &mut UnixStream, reply: &Reply) {
+    if let Ok(text) = serde_json::to_string(reply) {
+        let _ = writeln!(stream, "{text}");
+    }
+}
+
+/// The uid of the process at the other end (Linux: SO_PEERCRED).
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    use std::os::fd::AsRawFd;
+    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: a valid socket descriptor, and a buffer of the size given.
+    let r = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    (r == 0).then_some(cred.uid)
+}
+
+fn handle(mut stream: UnixStream, tx: Sender<Incoming>) {
+    // SAFETY: getuid has no preconditions.
+    if peer_uid(&stream) != Some(unsafe { libc::getuid() }) {
+        answer(&mut stream, &Reply::Error { error: "refused: the watcher answers only its own user".into() });
         return;
     }
-    let reply = match serde_json::from_str::<Request>(line.trim()) {
-        Ok(req) => {
-            let (rtx, rrx) = mpsc::channel();
-            if tx.send((req, rtx)).is_err() {
-                return;
-            }
-            rrx.recv_timeout(Duration::from_secs(5))
-                .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
-        }
-        Err(e) => Reply::Error { error: format!("not a request ({e}): {:?}", line.trim()) },
-    };
-    if let Ok(text) = serde_json::to_string(&reply) {
-        let _ = writeln!(writer, "{text}");
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let Ok(reader) = stream.try_clone() else { return };
+    let mut line = String::new();
+    if BufReader::new(reader.take(MAX_REQUEST + 1)).read_line(&mut line).is_err() {
+        return;
     }
+    let reply = if line.len() as u64 > MAX_REQUEST {
+        Reply::Error { error: format!("request longer than {MAX_REQUEST} bytes") }
+    } else {
+        match serde_json::from_str::<Request>(line.trim()) {
+            Ok(req) => {
+                let (rtx, rrx) = mpsc::channel();
+                if tx.send((req, rtx)).is_err() {
+                    return;
+                }
+                rrx.recv_timeout(Duration::from_secs(5))
+                    .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
+            }
+            Err(e) => Reply::Error { error: format!("not a request ({e}): {:?}", line.trim()) },
+        }
+    };
+    answer(&mut stream, &reply);
 }
 
 /// Removes the socket file when the watcher ends.
@@ -262,6 +345,63 @@ mod tests {
         answer.join().expect("server side");
         drop(guard);
         assert!(matches!(request(&path, Request::Status), Err(ControlError::NotRunning(_))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A watcher stand-in: answers every request with an error reply.
+    fn serve_at(name: &str) -> (PathBuf, SocketGuard) {
+        let dir = std::env::temp_dir().join(format!("headsup-ctl-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("s/headsup.sock");
+        let (rx, guard) = serve(&path).expect("serve");
+        std::thread::spawn(move || {
+            for (_, reply) in rx {
+                let _ = reply.send(Reply::Error { error: "stand-in".into() });
+            }
+        });
+        (path, guard)
+    }
+
+    fn raw(path: &Path, send: &[u8]) -> String {
+        let mut s = UnixStream::connect(path).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        s.write_all(send).expect("send");
+        let mut answer = String::new();
+        let _ = BufReader::new(s).read_line(&mut answer);
+        answer
+    }
+
+    #[test]
+    fn long_requests_idle_clients_and_crowds_are_answered_not_served() {
+        let (path, _guard) = serve_at("limits");
+        assert_eq!(peer_uid(&UnixStream::connect(&path).expect("connect")), Some(unsafe { libc::getuid() }));
+        let long = format!("{{\"request\":\"status\",\"pad\":\"{}\"}}\n", "x".repeat(5000));
+        assert!(raw(&path, long.as_bytes()).contains("longer than 4096 bytes"));
+        // Eight idle clients hold every slot; the ninth is told "busy".
+        let idle: Vec<UnixStream> = (0..8).map(|_| UnixStream::connect(&path).expect("idle")).collect();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(raw(&path, b"").contains("busy"));
+        // An idle client is dropped after the read timeout, and its slot freed.
+        let start = std::time::Instant::now();
+        let mut first = &idle[0];
+        first.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let mut buf = [0u8; 16];
+        assert_eq!(std::io::Read::read(&mut first, &mut buf).expect("eof"), 0);
+        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(raw(&path, b"{\"request\":\"status\"}\n").contains("stand-in"));
+    }
+
+    #[test]
+    fn a_shared_socket_folder_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("headsup-ctl-{}-shared", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let err = serve(&dir.join("headsup.sock")).err().expect("refused");
+        assert!(matches!(err, ControlError::UnsafeDir { mode: 0o777, .. }), "{err}");
+        assert!(err.to_string().contains("mode 777"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

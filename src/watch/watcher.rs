@@ -121,6 +121,12 @@ impl Watcher {
             Request::Resume if !self.mode.watching() => {
                 self.set_mode(t, Mode::Watching, Event::Resume { reason: "requested".into() }, sinks);
             }
+            Request::Calibrate { seconds, .. } if !(3.0..=60.0).contains(&seconds) => {
+                return Reply::Error { error: format!("calibrate takes 3 to 60 s, not {seconds}") };
+            }
+            Request::Calibrate { .. } if self.calibrating.is_some() => {
+                return Reply::Error { error: "a calibration is already running".into() };
+            }
             Request::Calibrate { seconds, setup } => {
                 let session = Session::new(*self.engine.params(), t + seconds);
                 self.calibrating = Some(Calibrating { session, setup });

@@ -49,3 +49,44 @@ fn auto_picks_onnxruntime_exactly_when_found() {
         None => assert_eq!(est.runtime(), &Runtime::Rten),
     }
 }
+
+/// `headsup analyze --runtime auto` on one image from `cwd`; its stderr.
+fn analyze_from(cwd: &std::path::Path, ld_library_path: Option<&str>) -> String {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_headsup"));
+    cmd.args(["analyze", "--runtime", "auto", "--model", "lite", "--format", "jsonl"])
+        .arg(testdata().join(IMAGES[0]))
+        .current_dir(cwd)
+        .env_remove("ORT_DYLIB_PATH");
+    match ld_library_path {
+        Some(v) => cmd.env("LD_LIBRARY_PATH", v),
+        None => cmd.env_remove("LD_LIBRARY_PATH"),
+    };
+    let out = cmd.output().expect("analyze");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    err
+}
+
+/// Nothing from the working directory runs or is loaded: an `onnxruntime.py`
+/// there is not imported by the runtime probe, and with an empty entry in
+/// `LD_LIBRARY_PATH` a `libonnxruntime.so` there is not loaded. The real
+/// runtime is still found where it is installed (CI: the PyPI wheel).
+#[test]
+fn nothing_from_the_working_directory_runs() {
+    let _guard = serial();
+    let cwd = std::env::temp_dir().join(format!("headsup-cwd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cwd);
+    std::fs::create_dir_all(&cwd).expect("dir");
+    let marker = cwd.join("ran");
+    let trap = format!("open({:?}, 'w').write('ran')\n", marker.display().to_string());
+    std::fs::write(cwd.join("onnxruntime.py"), trap).expect("trap");
+    let installed = find_onnxruntime(None).is_some();
+    let err = analyze_from(&cwd, None);
+    assert!(!marker.exists(), "the probe imported the working directory's onnxruntime.py");
+    assert_eq!(err.contains("on onnxruntime"), installed, "{err}");
+    std::fs::write(cwd.join("libonnxruntime.so"), b"not a library").expect("fake library");
+    let err = analyze_from(&cwd, Some("/nonexistent:"));
+    assert!(!err.contains(&cwd.display().to_string()) && !err.contains("not a library"), "{err}");
+    assert_eq!(err.contains("on onnxruntime"), installed, "{err}");
+    let _ = std::fs::remove_dir_all(&cwd);
+}
