@@ -8,7 +8,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use super::{CaptureError, FrameMeta, FrameSource, Read, collect_images, load_rgb};
+use super::{CaptureError, FrameMeta, FrameSource, MAX_SIDE, Read, collect_images, load_rgb};
 
 /// Image files of a folder (or a list), one frame each, at `fps`.
 pub struct ImageSequence {
@@ -105,6 +105,12 @@ impl VideoFile {
             let why = String::from_utf8_lossy(&probe.stderr).trim().to_string();
             return Err(verr(if why.is_empty() { "no video stream".into() } else { why }));
         };
+        // Bounded like image headers, before any frame buffer is sized from them.
+        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+            return Err(verr(format!(
+                "ffprobe says the video is {width}x{height} pixels; expected 1 to {MAX_SIDE} on each side"
+            )));
+        }
         let mut child = Command::new("ffmpeg")
             .args(["-v", "error", "-nostdin", "-i"])
             .arg(path)

@@ -169,3 +169,43 @@ fn folder_as_sequence_prints_one_record_per_frame_in_name_order() {
     assert_eq!(files, sorted);
     assert_eq!(files.len(), std::fs::read_dir(&dir).expect("dir").count());
 }
+
+/// A video whose size (as ffprobe reports it) is absurd is refused before
+/// any frame buffer is sized from it. ffmpeg is not installed here: stand-ins
+/// on PATH play ffprobe (answering 100000x100000) and ffmpeg (which must not
+/// even start).
+#[test]
+fn a_video_claiming_a_huge_size_is_refused_before_allocating() {
+    let dir = scratch("huge-video");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let started = dir.join("ffmpeg-started");
+    for (name, body) in
+        [("ffprobe", "echo 100000,100000".to_string()), ("ffmpeg", format!("touch {}", started.display()))]
+    {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("stand-in");
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    }
+    let video = dir.join("huge.mp4");
+    std::fs::write(&video, b"not really a video").expect("video");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let cal: Vec<PathBuf> = (0..6)
+        .map(|i| testdata().join(format!("unlicensed/front_neck_grades/case4_IMG_0877_{}.jpg", 100 + 4 * i)))
+        .collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_headsup"))
+        .args(["watch", "--headless", "--no-control", "--no-journal", "--runtime", "rten", "--model", "lite"])
+        .arg("--source")
+        .arg(&video)
+        .arg("--calibrate")
+        .args(&cal)
+        .env("PATH", path)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .output()
+        .expect("run headsup");
+    assert_no_panic(&out);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("100000x100000 pixels; expected 1 to 16384"), "{}", stderr(&out));
+    assert!(!started.exists(), "ffmpeg was started for a refused video");
+}
