@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
 
+mod background;
+
+use background::Background;
+
 use crate::alert::Stretches;
 use crate::clock;
 use crate::config::ConfigWatcher;
@@ -39,6 +43,8 @@ pub enum Tab {
 
 /// Today's report and the week's (day, [good, drifting, forward] seconds).
 type History = (Report, Vec<(String, [f64; 3])>);
+/// Today's minutes as (minute of the day, colour of the main state).
+type TodayMinutes = Vec<(u32, Color32)>;
 
 /// The window's own state; everything else comes from the snapshot.
 pub struct HeadsupApp {
@@ -73,10 +79,10 @@ pub struct SettingsForm {
 struct Cache {
     texture: Option<egui::TextureHandle>,
     texture_seq: u64,
-    history: Option<(Instant, Result<History, String>)>,
-    /// Today's minutes as (minute of the day, colour of the main state).
-    today_minutes: Option<(Instant, Vec<(u32, Color32)>)>,
-    cameras: Option<Vec<(u32, String)>>,
+    /// Today's report, the week, and today's minutes as (minute of the
+    /// day, colour of the main state), read off the UI thread.
+    history: Background<Result<(History, TodayMinutes), String>>,
+    cameras: Background<Vec<(u32, String)>>,
     stretches: Stretches,
 }
 
@@ -118,9 +124,8 @@ impl HeadsupApp {
             cache: Cache {
                 texture: None,
                 texture_seq: u64::MAX,
-                history: None,
-                today_minutes: None,
-                cameras: None,
+                history: Background::default(),
+                cameras: Background::default(),
                 stretches: Stretches::builtin(),
             },
             link: Link {
@@ -371,25 +376,26 @@ impl HeadsupApp {
     }
 
     fn history(&mut self, ui: &mut egui::Ui) {
-        let stale = self.cache.history.as_ref().is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(30));
-        if stale {
-            self.cache.history = Some((Instant::now(), load_history(&self.link.journal_path)));
-            self.cache.today_minutes =
-                load_today_minutes(&self.link.journal_path).ok().map(|m| (Instant::now(), m));
-        }
-        let Some((_, data)) = &self.cache.history else { return };
-        let (today, week) = match data {
-            Ok(d) => d,
-            Err(e) => {
-                ui.label(e);
+        let path = self.link.journal_path.clone();
+        let loaded = self.cache.history.get(Duration::from_secs(30), ui.ctx(), move || {
+            Ok((load_history(&path)?, load_today_minutes(&path).unwrap_or_default()))
+        });
+        let ((today, week), minutes) = match loaded {
+            None => {
+                ui.label("Reading the journal…");
                 return;
             }
+            Some(Err(e)) => {
+                ui.label(e.as_str());
+                return;
+            }
+            Some(Ok(d)) => d,
         };
         ui.heading("Today");
         let mut text = Vec::new();
         let _ = report::write_text(&mut text, &Period::day(clock::today()), today);
         ui.monospace(String::from_utf8_lossy(&text));
-        if let Some((_, minutes)) = &self.cache.today_minutes {
+        if !minutes.is_empty() {
             ui.label(egui::RichText::new("Today, hour by hour").strong());
             let (rect, _) = ui.allocate_exact_size(Vec2::new(480.0, 28.0), egui::Sense::hover());
             let painter = ui.painter_at(rect);
@@ -455,19 +461,25 @@ impl HeadsupApp {
         ui.label(format!(
             "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
         ));
-        let cameras = self.cache.cameras.get_or_insert_with(|| {
+        let cameras = self.cache.cameras.get(Duration::from_secs(60), ui.ctx(), || {
             crate::capture::camera::list().into_iter().map(|c| (c.index, c.name)).collect()
         });
-        if cameras.is_empty() {
-            ui.label("No camera found.");
-        } else {
-            let current =
-                self.form.camera.map(|i| format!("camera {i}")).unwrap_or_else(|| "as configured".into());
-            egui::ComboBox::from_label("Camera").selected_text(current).show_ui(ui, |ui| {
-                for (i, name) in cameras.iter() {
-                    ui.selectable_value(&mut self.form.camera, Some(*i), format!("{i}: {name}"));
-                }
-            });
+        match cameras {
+            None => {
+                ui.label("Looking for cameras…");
+            }
+            Some(c) if c.is_empty() => {
+                ui.label("No camera found.");
+            }
+            Some(cameras) => {
+                let current =
+                    self.form.camera.map(|i| format!("camera {i}")).unwrap_or_else(|| "as configured".into());
+                egui::ComboBox::from_label("Camera").selected_text(current).show_ui(ui, |ui| {
+                    for (i, name) in cameras {
+                        ui.selectable_value(&mut self.form.camera, Some(*i), format!("{i}: {name}"));
+                    }
+                });
+            }
         }
         egui::ComboBox::from_label("Alert style")
             .selected_text(format!("{:?}", self.form.alert_style))

@@ -233,7 +233,11 @@ fn history_renders_from_a_real_journal_file() {
     let mut h = harness(app);
     h.state_mut().view.tab = Tab::History;
     h.run();
-    assert!(h.query_by_label_contains("Good posture").is_some(), "today's summary is shown");
+    // The journal is read off the UI thread: the first frames say so.
+    wait_for("the history", 30, || {
+        h.run();
+        h.query_by_label_contains("Good posture").is_some()
+    });
     assert!(h.query_by_label_contains("This week").is_some());
 }
 
