@@ -10,9 +10,9 @@
 mod settings;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
@@ -538,7 +538,13 @@ impl eframe::App for HeadsupApp {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
         HeadsupApp::ui(self, ui);
-        ui.ctx().request_repaint_after(Duration::from_millis(100));
+        // Repaints come from the watcher (a new frame, a mode change) and
+        // from input; only the tabs that poll files ask for more.
+        match self.view.tab {
+            Tab::Settings => ui.ctx().request_repaint_after(Duration::from_secs(1)),
+            Tab::History => ui.ctx().request_repaint_after(Duration::from_secs(30)),
+            Tab::Live | Tab::Guidance => {}
+        }
     }
 }
 
@@ -613,7 +619,15 @@ pub fn run(
     let snapshot = SharedSnapshot::default();
     let (tx, rx) = mpsc::channel();
     wiring.requests = Some(rx);
-    wiring.sinks.push(Box::new(Publisher::new(snapshot.clone())));
+    // The window's context, once eframe has made it: the watcher wakes it.
+    let context: Arc<OnceLock<egui::Context>> = Arc::default();
+    let waker = context.clone();
+    let wake = move || {
+        if let Some(ctx) = waker.get() {
+            ctx.request_repaint();
+        }
+    };
+    wiring.sinks.push(Box::new(Publisher::new(snapshot.clone()).waking(wake)));
     let stop: Arc<AtomicBool> = wiring.stop.clone();
     let config = opts.setting.config.clone();
     let shown = snapshot.clone();
@@ -631,15 +645,32 @@ pub fn run(
         result
     })?;
     let closed = Arc::new(AtomicBool::new(false));
-    exit_if_not_closed(stop.clone(), closed.clone(), done);
+    exit_if_not_closed(stop.clone(), closed.clone(), done.clone(), context.clone());
     let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config).close_on(stop.clone());
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_title("headsup").with_inner_size([760.0, 720.0]),
         ..Default::default()
     };
-    let result = eframe::run_native("headsup", native, Box::new(|_| Ok(Box::new(app))));
+    let result = eframe::run_native(
+        "headsup",
+        native,
+        Box::new(move |cc| {
+            let _ = context.set(cc.egui_ctx.clone());
+            Ok(Box::new(app))
+        }),
+    );
     closed.store(true, Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
+    // The watcher notices within a read slice; one stuck in a driver call
+    // is left behind rather than holding the closed window's process.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !done.load(Ordering::Relaxed) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !done.load(Ordering::Relaxed) {
+        tracing::warn!("the watcher did not stop within 3 s of closing the window; leaving it");
+        return result.map_err(|e| anyhow::anyhow!("cannot open the window: {e}"));
+    }
     let watched = watcher.join().map_err(|_| anyhow::anyhow!("the watcher thread panicked"))?;
     result.map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
     // The window already showed a watcher error; closing it is a normal end.
@@ -652,10 +683,19 @@ pub fn run(
 /// After a signal, gives the window a second to close itself; if it has
 /// not, waits for the watcher thread (it flushes the journal and lets go
 /// of the camera) and ends the process.
-fn exit_if_not_closed(stop: Arc<AtomicBool>, closed: Arc<AtomicBool>, watcher_done: Arc<AtomicBool>) {
+fn exit_if_not_closed(
+    stop: Arc<AtomicBool>,
+    closed: Arc<AtomicBool>,
+    watcher_done: Arc<AtomicBool>,
+    context: Arc<OnceLock<egui::Context>>,
+) {
     let spawned = std::thread::Builder::new().name("closer".into()).spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50));
+        }
+        // An idle window paints nothing: wake it to see the stop.
+        if let Some(ctx) = context.get() {
+            ctx.request_repaint();
         }
         let deadline = Instant::now() + Duration::from_secs(1);
         while Instant::now() < deadline {

@@ -20,8 +20,10 @@ pub struct Snapshot {
     pub seq: u64,
     pub preview_width: u32,
     pub preview_height: u32,
-    /// RGB8, `preview_width × preview_height`; reused between frames.
-    pub preview: Vec<u8>,
+    /// RGB8, `preview_width × preview_height`. Shared, so a reader's copy
+    /// of the snapshot costs no pixels; reused between frames while no
+    /// reader holds it.
+    pub preview: Arc<Vec<u8>>,
     /// The 33 landmarks in preview pixels with their visibility.
     pub landmarks: Option<[[f32; 3]; 33]>,
     pub assessment: Option<Assessment>,
@@ -46,7 +48,8 @@ pub type SharedSnapshot = Arc<Mutex<Snapshot>>;
 pub fn set_preview(s: &mut Snapshot, width: u32, height: u32, rgb: &[u8]) {
     let scale = (PREVIEW_SIDE as f32 / width.max(height) as f32).min(1.0);
     let (pw, ph) = (((width as f32 * scale) as u32).max(1), ((height as f32 * scale) as u32).max(1));
-    s.preview.resize(pw as usize * ph as usize * 3, 0);
+    let preview = Arc::make_mut(&mut s.preview);
+    preview.resize(pw as usize * ph as usize * 3, 0);
     for y in 0..ph {
         let sy = ((y as f32 + 0.5) / scale) as u32;
         let sy = sy.min(height - 1) as usize;
@@ -54,29 +57,46 @@ pub fn set_preview(s: &mut Snapshot, width: u32, height: u32, rgb: &[u8]) {
             let sx = (((x as f32 + 0.5) / scale) as u32).min(width - 1) as usize;
             let src = (sy * width as usize + sx) * 3;
             let dst = (y as usize * pw as usize + x as usize) * 3;
-            s.preview[dst..dst + 3].copy_from_slice(&rgb[src..src + 3]);
+            preview[dst..dst + 3].copy_from_slice(&rgb[src..src + 3]);
         }
     }
     s.preview_width = pw;
     s.preview_height = ph;
 }
 
-/// Publishes into a [`SharedSnapshot`].
+/// Publishes into a [`SharedSnapshot`], and wakes the reader (the window
+/// asks for a repaint) when something it shows has changed.
 pub struct Publisher {
     shared: SharedSnapshot,
     source: String,
     runtime: String,
+    wake: Box<dyn Fn() + Send>,
+    /// What the last tick showed: the mode and the whole snooze minutes left.
+    shown: (&'static str, Option<i64>),
 }
 
 impl Publisher {
     pub fn new(shared: SharedSnapshot) -> Self {
-        Self { shared, source: String::new(), runtime: String::new() }
+        Self {
+            shared,
+            source: String::new(),
+            runtime: String::new(),
+            wake: Box::new(|| {}),
+            shown: ("", None),
+        }
+    }
+
+    /// Calls `wake` after each change the reader should see.
+    pub fn waking(mut self, wake: impl Fn() + Send + 'static) -> Self {
+        self.wake = Box::new(wake);
+        self
     }
 
     fn with(&self, f: impl FnOnce(&mut Snapshot)) {
         if let Ok(mut s) = self.shared.lock() {
             f(&mut s);
         }
+        (self.wake)();
     }
 }
 
@@ -98,7 +118,16 @@ impl Sink for Publisher {
     }
 
     fn tick(&mut self, t: f64, mode: Mode) {
-        self.with(|s| (s.mode, s.snooze_left_s) = (mode.name(), mode.snooze_left(t)));
+        let left = mode.snooze_left(t);
+        let shown = (mode.name(), left.map(|l| (l / 60.0).ceil() as i64));
+        if let Ok(mut s) = self.shared.lock() {
+            (s.mode, s.snooze_left_s) = (mode.name(), left);
+        }
+        // The window shows minutes left: wake it when those change.
+        if shown != self.shown {
+            self.shown = shown;
+            (self.wake)();
+        }
     }
 
     fn judged(&mut self, f: &Judged<'_>) {
@@ -120,6 +149,8 @@ impl Sink for Publisher {
         if s.runtime != self.runtime {
             s.runtime.clone_from(&self.runtime);
         }
+        drop(s);
+        (self.wake)();
     }
 
     fn finish(&mut self, _t: f64, why: &str) {
@@ -148,5 +179,31 @@ mod tests {
         assert_eq!(&s.preview[..3], &[0, 0, 0]);
         let right = ((100 * 480 + 400) * 3) as usize;
         assert_eq!(&s.preview[right..right + 3], &[255, 255, 255]);
+    }
+
+    /// The window is woken for what it shows, not for every turn of the
+    /// watcher's loop: the mode, and the snooze's minutes left.
+    #[test]
+    fn ticks_wake_the_reader_only_when_what_it_shows_changes() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let woken = Arc::new(AtomicUsize::new(0));
+        let count = woken.clone();
+        let mut p = Publisher::new(SharedSnapshot::default()).waking(move || {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        let wakes = || woken.load(Ordering::Relaxed);
+        p.tick(0.0, Mode::Watching);
+        assert_eq!(wakes(), 1);
+        for i in 1..50 {
+            p.tick(f64::from(i) * 0.1, Mode::Watching);
+        }
+        assert_eq!(wakes(), 1, "an idle watcher wakes nobody");
+        let snoozed = Mode::Snoozed { until: 600.0 };
+        p.tick(10.0, snoozed);
+        p.tick(20.0, snoozed);
+        assert_eq!(wakes(), 2, "10 min left, twice");
+        p.tick(70.0, snoozed);
+        assert_eq!(wakes(), 3, "9 min left");
+        assert_eq!(p.shared.lock().expect("lock").mode, "snoozed");
     }
 }
