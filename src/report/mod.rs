@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::clock::{self, ClockError, Date, add_days};
-use crate::journal::{Journal, JournalError, MinuteRow};
+use crate::journal::{Journal, JournalError, MinuteRow, PauseKind};
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -158,9 +158,9 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
         drifting_s: round1(drifting),
         forward_head_s: round1(forward),
         cannot_assess_s: round1(sum(|m| m.cannot_assess_s)),
-        paused_s: paused(&["paused", "auto"]),
-        snoozed_s: paused(&["snoozed"]),
-        camera_lost_s: paused(&["camera_lost"]),
+        paused_s: paused(&[PauseKind::Paused.name(), PauseKind::Auto.name()]),
+        snoozed_s: paused(&[PauseKind::Snoozed.name()]),
+        camera_lost_s: paused(&[PauseKind::CameraLost.name()]),
         good_percent: good_percent.map(round1),
         mean_score: (score_n > 0).then(|| round1(score_sum / score_n as f64)),
         longest_episode_s: episodes.iter().map(|e| e.duration_s).fold(0.0, f64::max),
