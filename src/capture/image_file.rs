@@ -7,6 +7,19 @@ use image::ImageFormat;
 
 /// Largest accepted width or height: a 16k frame is already far beyond any webcam.
 pub const MAX_SIDE: u32 = 16_384;
+/// Largest accepted pixel count (8K UHD fits): a header's claim is checked
+/// against it before any buffer is sized from it, so a few corrupt bytes
+/// cannot ask for gigabytes.
+pub const MAX_PIXELS: u64 = 1 << 25;
+
+/// Whether a header's size is one headsup decodes.
+pub fn size_ok(width: u32, height: u32) -> bool {
+    width > 0
+        && height > 0
+        && width <= MAX_SIDE
+        && height <= MAX_SIDE
+        && u64::from(width) * u64::from(height) <= MAX_PIXELS
+}
 
 /// Why an image could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +31,7 @@ pub enum ImageError {
     #[error("{path}: not an image headsup can read (expected JPEG or PNG)")]
     UnknownFormat { path: PathBuf },
     #[error(
-        "{path}: image is {width}×{height} pixels, larger than the {MAX_SIDE}×{MAX_SIDE} limit; refused before decoding"
+        "{path}: image is {width}×{height} pixels; expected 1 to {MAX_SIDE} on each side and at most {MAX_PIXELS} pixels; refused before decoding"
     )]
     TooLarge { path: PathBuf, width: u32, height: u32 },
     #[error("{path}: corrupt or truncated image ({message})")]
@@ -44,24 +57,31 @@ pub fn load_rgb(path: &Path, buf: &mut Vec<u8>) -> Result<(u32, u32), ImageError
     if let Ok(size) = imagesize::blob_size(&bytes) {
         let side = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         let (width, height) = (side(size.width), side(size.height));
-        if width > MAX_SIDE || height > MAX_SIDE {
+        if !size_ok(width, height) {
             return Err(ImageError::TooLarge { path: p(), width, height });
         }
     }
     let (width, height) = match format {
         ImageFormat::Jpeg => {
-            decode_jpeg(&bytes, buf).map_err(|message| ImageError::Corrupt { path: p(), message })?
+            decode_jpeg(&bytes, None, buf).map_err(|message| ImageError::Corrupt { path: p(), message })?
         }
         _ => decode_png(&bytes, buf).map_err(|e| classify(path, e))?,
     };
-    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+    if !size_ok(width, height) {
         return Err(ImageError::TooLarge { path: p(), width, height });
     }
     Ok((width, height))
 }
 
 /// JPEG through libjpeg-turbo's decoder (mozjpeg), as OpenCV decodes it.
-pub(crate) fn decode_jpeg(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32), String> {
+/// The size in the header is checked before the pixel buffer is sized: it
+/// must be within the limits and, for a camera frame, the size the camera
+/// was set to (`expect`).
+pub(crate) fn decode_jpeg(
+    bytes: &[u8],
+    expect: Option<(u32, u32)>,
+    buf: &mut Vec<u8>,
+) -> Result<(u32, u32), String> {
     if !jpeg_has_end_marker(bytes) {
         // libjpeg would fill the missing part with grey and carry on.
         return Err("JPEG data ends before its end-of-image marker".into());
@@ -70,10 +90,13 @@ pub(crate) fn decode_jpeg(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32),
     let decoded =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> std::io::Result<(u32, u32)> {
             let mut img = mozjpeg::Decompress::new_mem(bytes)?.rgb()?;
-            let (w, h) = (img.width(), img.height());
-            if w > MAX_SIDE as usize || h > MAX_SIDE as usize {
-                return Ok((w as u32, h as u32));
+            let side = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+            let size = (side(img.width()), side(img.height()));
+            if !size_ok(size.0, size.1) || expect.is_some_and(|e| e != size) {
+                // Refused by the caller, which names the size.
+                return Ok(size);
             }
+            let (w, h) = (img.width(), img.height());
             buf.clear();
             buf.resize(w * h * 3, 0);
             img.read_scanlines_into::<u8>(buf)?;
@@ -95,7 +118,9 @@ fn decode_png(bytes: &[u8], buf: &mut Vec<u8>) -> Result<(u32, u32), image::Imag
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), ImageFormat::Png);
     let mut limits = image::Limits::default();
     // Pixel budget: the largest accepted frame at 8 bytes per pixel (16-bit RGBA).
-    limits.max_alloc = Some(u64::from(MAX_SIDE) * u64::from(MAX_SIDE) * 8);
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
     reader.limits(limits);
     let rgb = reader.decode()?.into_rgb8();
     let (w, h) = rgb.dimensions();

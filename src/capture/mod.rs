@@ -10,7 +10,7 @@ pub mod replay;
 
 pub use camera::CameraRequest;
 use image_file::decode_jpeg;
-pub use image_file::{ImageError, MAX_SIDE, collect_images, load_rgb};
+pub use image_file::{ImageError, MAX_PIXELS, MAX_SIDE, collect_images, load_rgb, size_ok};
 
 /// A borrowed RGB8 frame, rows packed, `width * height * 3` bytes.
 #[derive(Clone, Copy, Debug)]

@@ -8,7 +8,9 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use super::{CaptureError, FrameMeta, FrameSource, MAX_SIDE, Read, collect_images, load_rgb};
+use super::{
+    CaptureError, FrameMeta, FrameSource, MAX_PIXELS, MAX_SIDE, Read, collect_images, load_rgb, size_ok,
+};
 
 /// Image files of a folder (or a list), one frame each, at `fps`.
 pub struct ImageSequence {
@@ -106,9 +108,9 @@ impl VideoFile {
             return Err(verr(if why.is_empty() { "no video stream".into() } else { why }));
         };
         // Bounded like image headers, before any frame buffer is sized from them.
-        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        if !size_ok(width, height) {
             return Err(verr(format!(
-                "ffprobe says the video is {width}x{height} pixels; expected 1 to {MAX_SIDE} on each side"
+                "ffprobe says the video is {width}x{height} pixels; expected 1 to {MAX_SIDE} on each side and at most {MAX_PIXELS} pixels"
             )));
         }
         let mut child = Command::new("ffmpeg")

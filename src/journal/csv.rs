@@ -94,6 +94,16 @@ impl CsvMinute {
         if let Some((column, _)) = non_negative.into_iter().find(|(_, v)| *v < 0.0) {
             return Err((column, "is negative".into()));
         }
+        // A minute's row may hold a little more than 60 s (a frame stands for
+        // the time since the one before), never an hour; each state's share
+        // is at most what was monitored (1 s of slack for other tools' rounding).
+        if self.monitored_s > 3600.0 {
+            return Err(("monitored_s", "is more than an hour in one minute".into()));
+        }
+        let parts = &non_negative[1..5];
+        if let Some((column, _)) = parts.iter().find(|(_, v)| *v > self.monitored_s + 1.0) {
+            return Err((column, format!("is more than the minute's monitored_s ({} s)", self.monitored_s)));
+        }
         Ok(MinuteRow {
             minute: start.as_second().div_euclid(60),
             monitored_s: self.monitored_s,
@@ -259,6 +269,11 @@ mod tests {
                 "column good_s: \"sixty\" is not a number",
             ),
             ("2026-01-01T00:01:00+01:00,60,60,0,0,0,90,1,NaN,0,0,0,0", "column score_min: \"NaN\""),
+            (
+                "2026-01-01T00:01:00+01:00,3601,60,0,0,0,90,1,90,0,0,0,0",
+                "column monitored_s: \"3601\" is more",
+            ),
+            ("2026-01-01T00:01:00+01:00,30,60,0,0,0,90,1,90,0,0,0,0", "column good_s: \"60\" is more"),
             (
                 "2026-02-31T00:01:00+01:00,60,60,0,0,0,90,1,90,0,0,0,0",
                 "column minute_start: \"2026-02-31T00:01",

@@ -57,6 +57,27 @@ impl Request {
             _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
         }
     }
+
+    /// Refuses values no client should send: a snooze of 1 s to 24 h, a
+    /// calibration of 3 to 60 s. Every path into the watcher checks this.
+    pub fn check(self) -> Result<Request, String> {
+        match self {
+            Request::Snooze { seconds } if !(1.0..=86_400.0).contains(&seconds) => {
+                Err(format!("snooze takes 1 s to 24 h, not {seconds} s"))
+            }
+            Request::Calibrate { seconds, .. } if !(3.0..=60.0).contains(&seconds) => {
+                Err(format!("calibrate takes 3 to 60 s, not {seconds} s"))
+            }
+            ok => Ok(ok),
+        }
+    }
+
+    /// One request line as a client sent it: JSON, checked.
+    pub fn decode(line: &str) -> Result<Request, String> {
+        let req = serde_json::from_str::<Request>(line.trim())
+            .map_err(|e| format!("not a request ({e}): {:?}", line.trim()))?;
+        req.check()
+    }
 }
 
 /// The watcher's answer.
@@ -262,26 +283,34 @@ fn handle(mut stream: UnixStream, tx: Sender<Incoming>) {
     }
     let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let Ok(reader) = stream.try_clone() else { return };
-    let mut line = String::new();
-    if BufReader::new(reader.take(MAX_REQUEST + 1)).read_line(&mut line).is_err() {
+    let mut line = Vec::new();
+    if BufReader::new(reader.take(MAX_REQUEST + 1)).read_until(b'\n', &mut line).is_err() {
         return;
     }
     let reply = if line.len() as u64 > MAX_REQUEST {
         Reply::Error { error: format!("request longer than {MAX_REQUEST} bytes") }
     } else {
-        match serde_json::from_str::<Request>(line.trim()) {
-            Ok(req) => {
-                let (rtx, rrx) = mpsc::channel();
-                if tx.send((req, rtx)).is_err() {
-                    return;
+        match std::str::from_utf8(&line).map_err(|_| "a request is a line of UTF-8 JSON".to_string()) {
+            Ok(text) => match Request::decode(text) {
+                Ok(req) => {
+                    let (rtx, rrx) = mpsc::channel();
+                    if tx.send((req, rtx)).is_err() {
+                        return;
+                    }
+                    rrx.recv_timeout(Duration::from_secs(5))
+                        .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
                 }
-                rrx.recv_timeout(Duration::from_secs(5))
-                    .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
-            }
-            Err(e) => Reply::Error { error: format!("not a request ({e}): {:?}", line.trim()) },
+                Err(error) => Reply::Error { error },
+            },
+            Err(error) => Reply::Error { error },
         }
     };
     answer(&mut stream, &reply);
+    // Closing with unread input (a long or two-line request) would reset
+    // the connection before the client reads the answer: say we are done,
+    // then let the rest go by (bounded, and by the read timeout).
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = std::io::copy(&mut (&stream).take(1 << 20), &mut std::io::sink());
 }
 
 /// Removes the socket file when the watcher ends.

@@ -8,6 +8,7 @@ mod alloc;
 mod bad_input;
 mod camera;
 mod common;
+mod fuzz;
 mod golden;
 mod journal;
 mod layers;

@@ -134,7 +134,7 @@ pub fn decode(
                     data.len()
                 ));
             }
-            let (w, h) = decode_jpeg(data, rgb)?;
+            let (w, h) = decode_jpeg(data, Some((width, height)), rgb)?;
             if (w, h) != (width, height) {
                 return Err(format!("MJPEG frame is {w}x{h}, the camera was set to {width}x{height}"));
             }
