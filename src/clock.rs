@@ -9,6 +9,7 @@
 //! neither, UTC. A local day runs from local midnight to the next local
 //! midnight, so around daylight-saving changes it lasts 23 or 25 hours.
 //! The `*_in` functions take the zone explicitly so tests can pin one.
+//! Durations the user types (`30m`, `1.5h`) are read here too.
 //!
 //! The journal keeps instants as unix seconds (`f64`); the helpers here take
 //! and give those so callers need not convert.
@@ -170,6 +171,24 @@ pub fn minute_of_day(t: SystemTime) -> u32 {
 /// Whether `minute` (of the day) lies in `start..end`, which may wrap midnight.
 pub fn in_window(minute: u32, (start, end): (u32, u32)) -> bool {
     if start <= end { (start..end).contains(&minute) } else { minute >= start || minute < end }
+}
+
+/// "90" (seconds), "90s", "30m", "2h", "1.5h" → seconds.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let mult = match unit {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use s, m or h (e.g. 30m)")),
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v > 0.0 && v * mult <= 86_400.0 => Ok(v * mult),
+        _ => Err(format!("{s:?} is not a duration between 1s and 24h (e.g. 30m)")),
+    }
 }
 
 #[cfg(test)]

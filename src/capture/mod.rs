@@ -80,6 +80,8 @@ pub enum CaptureError {
     FfmpegMissing,
     #[error("video {path}: {message}")]
     Video { path: String, message: String },
+    #[error("replay plan {path}: {message}")]
+    Plan { path: String, message: String },
 }
 
 impl CaptureError {

@@ -1,8 +1,9 @@
-//! Replay sources: a folder of images (sorted by name) or a video file,
-//! stamped on a simulated clock at `fps`, fed through the same pipeline as
-//! the camera. Videos are decoded by ffmpeg in a child process (the one
-//! maintained decoder for every container and codec); without ffmpeg the
-//! error says so.
+//! Replay sources: a folder of images (sorted by name), a video file, or a
+//! replay plan (a scripted day: what the camera shows for how long, and
+//! when it is unplugged), stamped on a simulated clock at `fps`, fed through
+//! the same pipeline as the camera. Videos are decoded by ffmpeg in a child
+//! process (the one maintained decoder for every container and codec);
+//! without ffmpeg the error says so.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -156,10 +157,114 @@ impl Drop for VideoFile {
     }
 }
 
-/// Opens a replay: a folder of images, or a video file.
+/// A replay plan (`*.plan`): one segment a line, `DURATION WHAT`, where
+/// WHAT is an image or a folder of images (relative to the plan; cycled
+/// for the duration) or `camera-lost` (the camera is unplugged for that
+/// long, then comes back). `#` starts a comment.
+///
+/// ```text
+/// 50m  upright/
+/// 12m  forward/
+/// 5m   camera-lost
+/// ```
+pub struct Plan {
+    name: String,
+    segments: Vec<Segment>,
+    fps: f64,
+    /// The segment being played, its start on the clock, frames given in it.
+    at: usize,
+    start: f64,
+    n: u64,
+}
+
+struct Segment {
+    seconds: f64,
+    /// Images cycled; empty: the camera is lost.
+    files: Vec<PathBuf>,
+}
+
+impl Plan {
+    pub fn open(path: &Path, fps: f64) -> Result<Self, CaptureError> {
+        let text = std::fs::read_to_string(path).map_err(|e| plan_error(path, 0, e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut segments = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let err = |message: String| plan_error(path, i + 1, message);
+            let (duration, what) = line
+                .split_once(char::is_whitespace)
+                .ok_or_else(|| err(format!("{line:?}: expected DURATION WHAT, e.g. `20m upright/`")))?;
+            let seconds = crate::clock::parse_duration(duration).map_err(&err)?;
+            let what = what.trim();
+            let files = match what {
+                "camera-lost" => Vec::new(),
+                _ if base.join(what).is_dir() => {
+                    collect_images(&base.join(what)).map_err(|e| err(e.to_string()))?
+                }
+                _ if base.join(what).is_file() => vec![base.join(what)],
+                _ => {
+                    return Err(err(format!(
+                        "{what:?} is neither an image, a folder of images nor camera-lost"
+                    )));
+                }
+            };
+            segments.push(Segment { seconds, files });
+        }
+        if segments.is_empty() {
+            return Err(plan_error(path, 0, "no segments (expected lines like `20m upright/`)".into()));
+        }
+        Ok(Self { name: format!("replay {}", path.display()), segments, fps, at: 0, start: 0.0, n: 0 })
+    }
+}
+
+fn plan_error(path: &Path, line: usize, message: String) -> CaptureError {
+    let at = if line > 0 { format!(" line {line}") } else { String::new() };
+    CaptureError::Plan { path: format!("{}{at}", path.display()), message }
+}
+
+impl FrameSource for Plan {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The next frame of the current segment; at a `camera-lost` segment,
+    /// the camera's own error once, and the clock jumps past the outage.
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<Read, CaptureError> {
+        loop {
+            let Some(seg) = self.segments.get(self.at) else { return Ok(Read::End) };
+            let t = self.start + self.n as f64 / self.fps;
+            if seg.files.is_empty() || t >= self.start + seg.seconds {
+                self.start += seg.seconds;
+                self.at += 1;
+                self.n = 0;
+                if seg.files.is_empty() {
+                    return Err(CaptureError::Disconnected { name: self.name.clone() });
+                }
+                continue;
+            }
+            let file = &seg.files[(self.n % seg.files.len() as u64) as usize];
+            self.n += 1;
+            return match load_rgb(file, buf) {
+                Ok((width, height)) => Ok(Read::Frame(FrameMeta { width, height, t: Some(t) })),
+                Err(e) => Err(CaptureError::BadFrame(e.to_string())),
+            };
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        false
+    }
+}
+
+/// Opens a replay: a folder of images, a replay plan, or a video file.
 pub fn open(path: &Path, fps: f64) -> Result<Box<dyn FrameSource>, CaptureError> {
     if path.is_dir() {
         Ok(Box::new(ImageSequence::open(path, fps)?))
+    } else if path.is_file() && path.extension().is_some_and(|e| e == "plan") {
+        Ok(Box::new(Plan::open(path, fps)?))
     } else if path.is_file() {
         Ok(Box::new(VideoFile::open(path, fps)?))
     } else {

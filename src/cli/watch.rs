@@ -24,7 +24,7 @@ use super::{PoseArgs, load_config};
 
 #[derive(Args, Clone)]
 pub struct WatchArgs {
-    /// Replay an image folder or a video file instead of the camera (same pipeline).
+    /// Replay an image folder, a video file or a replay plan (`*.plan`: a scripted day) instead of the camera (same pipeline).
     #[arg(long, value_name = "PATH")]
     source: Option<PathBuf>,
     /// Frame rate of a replay's simulated clock.

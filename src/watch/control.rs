@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::clock::parse_duration;
 use crate::posture::State;
 
 /// What a client asks of the watcher.
@@ -122,24 +123,6 @@ impl Setup {
             Setup::Desk => Some("desk"),
             Setup::Laptop => Some("laptop"),
         }
-    }
-}
-
-/// "90" (seconds), "90s", "30m", "2h", "1.5h" → seconds.
-pub fn parse_duration(s: &str) -> Result<f64, String> {
-    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let mult = match unit {
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use s, m or h (e.g. 30m)")),
-    };
-    match num.parse::<f64>() {
-        Ok(v) if v > 0.0 && v * mult <= 86_400.0 => Ok(v * mult),
-        _ => Err(format!("{s:?} is not a duration between 1s and 24h (e.g. 30m)")),
     }
 }
 

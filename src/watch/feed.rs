@@ -24,14 +24,19 @@ pub enum Item {
     BadFrame(String),
     /// The camera is gone, busy or stalled (the message says which).
     Lost(CaptureError),
-    /// It is back, under this name.
-    Found(String),
+    /// It is back, under this name; `t`: when, on a replay's clock.
+    Found {
+        name: String,
+        t: Option<f64>,
+    },
 }
 
 /// Frames for the watcher, from whichever source.
 pub enum Feed {
-    /// A replay read on the watcher's thread, every frame.
-    Direct(Box<dyn FrameSource>),
+    /// A replay read on the watcher's thread, every frame. A replay plan's
+    /// scripted outage is `lost` until its next frame, which is `held`
+    /// while the camera's return is told.
+    Direct { source: Box<dyn FrameSource>, lost: bool, held: Option<FrameMeta> },
     /// The camera or a `--realtime` replay, read on the capture thread;
     /// `thread` is `None` while a camera that could not be reopened after a
     /// switch is looked for again.
@@ -53,13 +58,14 @@ impl Feed {
         } else {
             let source = open_source(spec)?;
             let name = source.name().to_string();
-            Ok((Feed::Direct(source), name))
+            Ok((Feed::Direct { source, lost: false, held: None }, name))
         }
     }
 
-    /// Whether frames come from a replay (which, once gone, does not come back).
+    /// Whether frames come from a replay (which, once gone, does not come
+    /// back unless a plan scripted the outage).
     pub fn is_replay(&self) -> bool {
-        matches!(self, Feed::Direct(_) | Feed::Live { spec: SourceSpec::Replay { .. }, .. })
+        matches!(self, Feed::Direct { .. } | Feed::Live { spec: SourceSpec::Replay { .. }, .. })
     }
 
     /// Whether the feed paces itself; a direct replay hands over every
@@ -93,13 +99,25 @@ impl Feed {
     /// that is not watching just waits).
     pub fn next(&mut self, buf: &mut Vec<u8>, watching: bool) -> Item {
         match self {
-            Feed::Direct(source) => match source.read(buf) {
-                Ok(Read::Frame(meta)) => Item::Frame(meta),
-                Ok(Read::Pending) => Item::Idle,
-                Ok(Read::End) => Item::End,
-                Err(e) if e.is_bad_frame() => Item::BadFrame(e.to_string()),
-                Err(e) => Item::Lost(e),
-            },
+            Feed::Direct { source, lost, held } => {
+                if let Some(meta) = held.take() {
+                    return Item::Frame(meta);
+                }
+                match source.read(buf) {
+                    Ok(Read::Frame(meta)) if std::mem::take(lost) => {
+                        *held = Some(meta);
+                        Item::Found { name: source.name().to_string(), t: meta.t }
+                    }
+                    Ok(Read::Frame(meta)) => Item::Frame(meta),
+                    Ok(Read::Pending) => Item::Idle,
+                    Ok(Read::End) => Item::End,
+                    Err(e) if e.is_bad_frame() => Item::BadFrame(e.to_string()),
+                    Err(e) => {
+                        *lost = e.is_transient();
+                        Item::Lost(e)
+                    }
+                }
+            }
             Feed::Live { thread: Some(th), .. } => {
                 if !watching {
                     std::thread::sleep(Duration::from_millis(100));
@@ -116,7 +134,7 @@ impl Feed {
                 match Threaded::spawn(spec.clone(), false) {
                     Ok((th, name)) => {
                         *thread = Some(th);
-                        Item::Found(name)
+                        Item::Found { name, t: None }
                     }
                     Err(_) => Item::Idle,
                 }
@@ -134,7 +152,7 @@ impl Feed {
         match Threaded::spawn(spec.clone(), false) {
             Ok((th, name)) => {
                 *thread = Some(th);
-                Item::Found(name)
+                Item::Found { name, t: None }
             }
             Err(e) => Item::Lost(e),
         }
@@ -378,7 +396,7 @@ fn capture_loop(
             Ok(Read::Frame(meta)) => {
                 if std::mem::take(&mut lost) {
                     backoff = 1.0;
-                    sh.push(Item::Found(source.name().to_string()));
+                    sh.push(Item::Found { name: source.name().to_string(), t: meta.t });
                 }
                 if realtime_replay && let Some(t) = meta.t {
                     // Pace the replay like a camera.

@@ -113,7 +113,7 @@ fn switch_camera(t: f64, cfg: &Config, watcher: &mut Watcher, feed: &mut Feed, s
         return;
     }
     match feed.switch(SourceSpec::Camera(camera_request(c))) {
-        Item::Found(name) => watcher.camera_found(t, name, sinks),
+        Item::Found { name, .. } => watcher.camera_found(t, name, sinks),
         Item::Lost(e) => watcher.camera_lost(t, e.to_string(), sinks),
         _ => {}
     }

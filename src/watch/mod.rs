@@ -197,12 +197,15 @@ impl Turn {
             Item::Lost(e) => {
                 tracing::warn!("{e}");
                 watcher.camera_lost(self.t, e.to_string(), sinks);
-                if feed.is_replay() {
+                if feed.is_replay() && !e.is_transient() {
                     // A replay that vanished does not come back.
                     return Err(e.into());
                 }
             }
-            Item::Found(name) => watcher.camera_found(self.t, name, sinks),
+            Item::Found { name, t } => {
+                self.t = t.unwrap_or(self.t);
+                watcher.camera_found(self.t, name, sinks);
+            }
         }
         Ok(true)
     }

@@ -356,6 +356,50 @@ fn user_pauses_and_snoozes_are_journaled_and_reported() {
     );
 }
 
+/// A replay plan scripts what the camera shows and when it is unplugged:
+/// the outage is told (lost, then found at the plan's time), journaled as
+/// camera time and reported; a bad line is refused naming it.
+#[test]
+fn a_replay_plan_scripts_a_camera_outage_and_its_return() {
+    let _guard = serial();
+    let env = Env::new("plan");
+    env.write_config("");
+    let dir = replay_dir(&env, "upright", &["case4"], 1);
+    let plan = env.home.join("day.plan");
+    std::fs::write(&plan, "# a short day\n20s upright/\n30s camera-lost  # unplugged\n20s upright/\n")
+        .expect("plan");
+    let events = env.home.join("events.jsonl").display().to_string();
+    let cal = case4();
+    let out = env.run(&watch_args(&plan.display().to_string(), &events, &["--no-control"], &cal));
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("80 frames read"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let evs = env.events();
+    let at = |kind: &str| {
+        evs.iter()
+            .find(|e| e["event"] == kind)
+            .and_then(|e| e["t"].as_f64())
+            .unwrap_or_else(|| panic!("no {kind}: {evs:?}"))
+    };
+    // Lost as the last frame before the outage is judged; found when it ends.
+    assert!((19.0..=20.0).contains(&at("camera_lost")), "{evs:?}");
+    assert_eq!(at("camera_found"), 50.0, "{evs:?}");
+    let journal = env.home.join("data/headsup/journal.sqlite3");
+    let j = headsup::journal::Journal::open_read_only(&journal).expect("journal");
+    let lost = j.pause_seconds(f64::MIN, f64::MAX).expect("pauses")["camera_lost"];
+    assert!((30.0..=31.0).contains(&lost), "{lost}");
+    let r: Value = serde_json::from_slice(&env.run(&["report", "--format", "json"]).stdout).expect("report");
+    assert!((r["camera_lost_s"].as_f64().expect("camera_lost_s") - lost).abs() < 0.01, "{r}");
+
+    std::fs::write(&plan, "20s upright/\n5 minutes camera-lost\n").expect("plan");
+    let out = env.run(&watch_args(&plan.display().to_string(), &events, &["--no-control"], &cal));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("day.plan line 2") && err.contains("minutes"), "{err}");
+}
+
 /// `watch --realtime --fps 0` (or below) is refused naming the value, and
 /// the bare command takes watch's options (`headsup` is `headsup watch`).
 #[test]
