@@ -364,7 +364,8 @@ fn a_replay_plan_scripts_a_camera_outage_and_its_return() {
     let _guard = serial();
     let env = Env::new("plan");
     env.write_config("");
-    let dir = replay_dir(&env, "upright", &["case4"], 1);
+    // The plan names the folder relative to itself.
+    replay_dir(&env, "upright", &["case4"], 1);
     let plan = env.home.join("day.plan");
     std::fs::write(&plan, "# a short day\n20s upright/\n30s camera-lost  # unplugged\n20s upright/\n")
         .expect("plan");
