@@ -539,7 +539,10 @@ impl eframe::App for HeadsupApp {
         }
         HeadsupApp::ui(self, ui);
         // Repaints come from the watcher (a new frame, a mode change) and
-        // from input; only the tabs that poll files ask for more.
+        // from input; only the tabs that poll files ask for more. Each one
+        // is traced, so a test (and `RUST_LOG=headsup::ui::paint=trace`)
+        // can count them on the real event loop.
+        tracing::trace!(target: "headsup::ui::paint", "painted");
         match self.view.tab {
             Tab::Settings => ui.ctx().request_repaint_after(Duration::from_secs(1)),
             Tab::History => ui.ctx().request_repaint_after(Duration::from_secs(30)),

@@ -651,3 +651,93 @@ fn switching_cameras_in_the_settings_reopens_the_other_one_live() {
     assert!(log.contains("close video0") && log.contains("streamon video1"), "{log}");
     stop(child, libc::SIGTERM);
 }
+
+/// The window over the camera, on the real event loop under Xvfb: it
+/// repaints only when the watcher has something new to show or on input
+/// (each repaint is traced and counted here), and closing it while the
+/// camera is stalled ends the program within the 3 s bound.
+#[test]
+fn the_window_repaints_only_on_news_or_input_and_closes_mid_stall() {
+    use std::io::BufRead;
+    use std::sync::{Arc, Mutex};
+    let _guard = serial();
+    let x = crate::ui::Xvfb::start();
+    let rig = Rig::new("cam-window", &fixtures().good);
+    let mut args = watch_args("0", &rig.events, &rig.cal);
+    args.retain(|a| *a != "--headless");
+    let mut cmd = rig.cams.cmd(&rig.env, &args);
+    cmd.env("DISPLAY", &x.display).env("RUST_LOG", "warn,headsup::ui::paint=trace");
+    let mut child = spawn(&mut cmd);
+    let paints = Arc::new(Mutex::new(0usize));
+    let stderr = child.stderr.take().expect("stderr");
+    let counter = paints.clone();
+    let reader = std::thread::spawn(move || {
+        let mut other = Vec::new();
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("painted") {
+                *counter.lock().expect("count") += 1;
+            } else {
+                other.push(line);
+            }
+        }
+        other.join("\n")
+    });
+    let count = || *paints.lock().expect("count");
+    let Rig { env, cams, .. } = rig;
+    wait_event(&env, &mut child, 60.0, event("state"));
+    let mut window = None;
+    crate::ui::wait_for("the window", 20, || {
+        window = x.window("headsup");
+        window.is_some()
+    });
+    let window = window.expect("window");
+    let painted_in = |secs: f64| {
+        let before = count();
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        count() - before
+    };
+    let ctl = |args: &[&str]| ok(&env.cmd(args).output().expect("control"));
+    // Paused: nothing new to show, so nothing is painted.
+    ctl(&["pause"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let idle = painted_in(3.0);
+    // Input is answered at once.
+    let before = count();
+    for i in 0..5 {
+        x.poke(window, i);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let input = count() - before;
+    // Watching at 4 fps: a repaint per frame judged.
+    ctl(&["resume"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let watching = painted_in(3.0);
+    eprintln!(
+        "window repaints: {idle} in 3 s paused, {input} for 5 pointer moves, {watching} in 3 s watching"
+    );
+    assert!(idle <= 1, "{idle} repaints in 3 s with nothing new");
+    assert!(input >= 1, "pointer moves were not answered");
+    assert!((4..=30).contains(&watching), "{watching} repaints in 3 s watching at 4 fps");
+
+    cams.set("stall 0 1\n");
+    std::thread::sleep(Duration::from_millis(1500));
+    // The close button is the window manager's, outside the window. (With
+    // no window manager and the pointer inside the window, winit sometimes
+    // drops WM_DELETE_WINDOW: seen here in about 1 run in 5.)
+    x.pointer_away();
+    std::thread::sleep(Duration::from_millis(300));
+    x.close(window);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running 10 s after the window was closed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = start.elapsed();
+    let err = reader.join().expect("reader");
+    eprintln!("window: closing it mid-stall ended the program in {took:?}");
+    assert!(status.success() && took < Duration::from_secs(4), "{status:?} after {took:?}: {err}");
+}

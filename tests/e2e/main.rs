@@ -16,5 +16,5 @@ mod models;
 mod posture;
 mod runtimes;
 mod sequence;
-mod ui;
+pub mod ui;
 mod watch;

@@ -18,6 +18,9 @@ use headsup::ui::{HeadsupApp, Tab};
 use headsup::watch::control::{Request, Setup};
 use headsup::watch::sinks::snapshot::{Publisher, SharedSnapshot};
 use headsup::watch::{self, Setting, SourceSpec, WatchOptions, Wiring};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, MapState};
+use x11rb::rust_connection::RustConnection;
 
 use crate::common::*;
 
@@ -93,7 +96,7 @@ fn start(name: &str) -> (Running, HeadsupApp) {
     (Running { home, snapshot, stop, watcher: Some(watcher) }, app)
 }
 
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
@@ -241,14 +244,16 @@ fn history_renders_from_a_real_journal_file() {
     assert!(h.query_by_label_contains("This week").is_some());
 }
 
-/// A real X server (Xvfb) on a display of its own, killed on drop.
-struct Xvfb {
+/// A real X server (Xvfb) on a display of its own, killed on drop; the
+/// tests talk X11 to it to find, poke and close the app's window as a
+/// window manager or a user would.
+pub struct Xvfb {
     child: std::process::Child,
-    display: String,
+    pub display: String,
 }
 
 impl Xvfb {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let n = 80 + std::process::id() % 150;
         let display = format!(":{n}");
         let child = std::process::Command::new("Xvfb")
@@ -262,6 +267,57 @@ impl Xvfb {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
         wait_for("Xvfb", 20, || socket.exists());
         Self { child, display }
+    }
+
+    fn connect(&self) -> RustConnection {
+        x11rb::connect(Some(&self.display)).expect("connect to Xvfb").0
+    }
+
+    /// The top-level window titled `title`, once it is mapped.
+    pub fn window(&self, title: &str) -> Option<u32> {
+        let conn = self.connect();
+        let root = conn.setup().roots[0].root;
+        let tree = conn.query_tree(root).ok()?.reply().ok()?;
+        tree.children.into_iter().find(|&w| {
+            let name = conn
+                .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 64)
+                .ok()
+                .and_then(|c| c.reply().ok())
+                .map(|p| p.value)
+                .unwrap_or_default();
+            let mapped = conn
+                .get_window_attributes(w)
+                .ok()
+                .and_then(|c| c.reply().ok())
+                .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+            mapped && name == title.as_bytes()
+        })
+    }
+
+    /// What a window manager sends when the user clicks the close button.
+    pub fn close(&self, window: u32) {
+        let conn = self.connect();
+        let atom = |name: &[u8]| conn.intern_atom(false, name).expect("atom").reply().expect("atom").atom;
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+        conn.send_event(false, window, EventMask::NO_EVENT, event).expect("send");
+        conn.flush().expect("flush");
+    }
+
+    /// Moves the pointer off every window (to the screen's corner), as
+    /// when it is on a window manager's close button.
+    pub fn pointer_away(&self) {
+        let conn = self.connect();
+        let root = conn.setup().roots[0].root;
+        conn.warp_pointer(x11rb::NONE, root, 0, 0, 0, 0, 1000, 760).expect("warp");
+        conn.flush().expect("flush");
+    }
+
+    /// Moves the pointer over the window: input the window must answer.
+    pub fn poke(&self, window: u32, i: i16) {
+        let conn = self.connect();
+        conn.warp_pointer(x11rb::NONE, window, 0, 0, 0, 0, 100 + 7 * i, 100 + 5 * i).expect("warp");
+        conn.flush().expect("flush");
     }
 }
 
