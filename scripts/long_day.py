@@ -10,8 +10,8 @@ checks the day's report against what was replayed.
 
 --scale shortens every segment (0.02 is a one-minute smoke run). Frames come
 from the shared test data (HEADSUP_TESTDATA, default ../shared/testdata),
-downscaled to 360x640 with ImageMagick and given sensor noise when
-`convert` is there. Prints a table and exits non-zero if a check fails.
+cut to one 360x640 frame size with ImageMagick and given sensor noise
+when `convert` is there (else used as they are). Prints a table and exits non-zero if a check fails.
 """
 
 import argparse
@@ -152,6 +152,8 @@ def run(args, data: Path, work: Path) -> int:
     report = json.loads(subprocess.run([args.bin, "report", "--day", day, "--format", "json"], env=env,
                                        check=True, capture_output=True).stdout)
     events = [json.loads(line) for line in (work / "events.jsonl").read_text().splitlines()]
+    if os.environ.get("KEEP_EVENTS"):
+        shutil.copy(work / "events.jsonl", os.environ["KEEP_EVENTS"])
     return check(args, samples, wall, stderr, journal_bytes, report, events)
 
 
@@ -175,7 +177,7 @@ def check(args, samples, wall, stderr, journal_bytes, report, events) -> int:
         ("camera lost s (plan)", f"{report['camera_lost_s']:.0f} ({minutes('camera-lost'):.0f})"),
         ("paused s (asked)", f"{report['paused_s']:.0f} ({45 * 60 * scale:.0f})"),
         ("snoozed s (asked)", f"{report['snoozed_s']:.0f} ({30 * 60 * scale:.0f})"),
-        ("forward head s", f"{report['forward_head_s']:.0f}"),
+        ("forward head / drifting / cannot assess s", f"{report['forward_head_s']:.0f} / {report['drifting_s']:.0f} / {report['cannot_assess_s']:.0f}"),
         ("monitored s", f"{report['monitored_s']:.0f}"),
         ("episodes / alerts (report)", f"{len(report['episodes'])} / {report['alerts']}"),
         ("alerts / lost / found (events)", f"{alerts} / {lost} / {found}"),

@@ -469,6 +469,12 @@ impl SetupCheck {
         if j.unassessable.is_some() {
             return false;
         }
+        // A slouch moves the shoulders too (in a side view by far more than
+        // `setup_shift`): a frame judged forward head is posture, not a moved
+        // camera, and neither starts nor ends the count.
+        if j.score.is_some_and(|s| s < p.bands.forward_below) {
+            return false;
+        }
         let moved = !same_place(&j.signals, &b.signals, p.checks.setup_shift);
         let resized = (b.width, b.height) != frame_size;
         if !resized && !moved {
@@ -633,6 +639,18 @@ mod tests {
         }
         assert_eq!(flagged, vec![30.0], "flagged once, after the delay");
         assert_eq!(tr.state(), State::CannotAssess);
+        // Shoulders as far off while the head is forward: a slouch, judged
+        // (and alerted) all along, never a moved camera.
+        let mut tr = Tracker::new(p);
+        let mut slouch = moved;
+        slouch.score = Some(20.0);
+        let mut t = 0.0;
+        while t < 400.0 {
+            let a = tr.update(t, &slouch, Some(&b), (640, 480));
+            assert!(!a.events.contains(Events::RECALIBRATE) && a.judgement.unassessable.is_none(), "{t}");
+            t += 0.5;
+        }
+        assert_eq!(tr.state(), State::ForwardHead);
         // A different resolution is flagged at once.
         let mut tr = Tracker::new(p);
         let a = tr.update(0.0, &frame(Some(95.0)), Some(&b), (1280, 720));
