@@ -728,15 +728,7 @@ fn the_window_repaints_only_on_news_or_input_and_closes_mid_stall() {
     x.pointer_away();
     std::thread::sleep(Duration::from_millis(300));
     x.close(window);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "still running 10 s after the window was closed");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = start.elapsed();
+    let (status, took) = crate::ui::wait_exit(&mut child, "the window was closed");
     let err = reader.join().expect("reader");
     eprintln!("window: closing it mid-stall ended the program in {took:?}");
     assert!(status.success() && took < Duration::from_secs(4), "{status:?} after {took:?}: {err}");

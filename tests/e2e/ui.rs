@@ -96,6 +96,18 @@ fn start(name: &str) -> (Running, HeadsupApp) {
     (Running { home, snapshot, stop, watcher: Some(watcher) }, app)
 }
 
+/// Waits (at most 10 s) for `child` to end after `what`; its status and how long it took.
+pub fn wait_exit(child: &mut std::process::Child, what: &str) -> (std::process::ExitStatus, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return (s, start.elapsed());
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running 10 s after {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
@@ -366,15 +378,7 @@ fn sigterm_closes_the_window_and_flushes_the_journal() {
     std::thread::sleep(Duration::from_secs(2));
     // SAFETY: kill on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let sent = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        assert!(sent.elapsed() < Duration::from_secs(10), "still running 10 s after SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = sent.elapsed();
+    let (status, took) = wait_exit(&mut child, "SIGTERM");
     eprintln!("window: SIGTERM ended the program in {took:?}");
     let mut err = String::new();
     if let Some(mut e) = child.stderr.take() {
