@@ -469,14 +469,14 @@ impl SetupCheck {
         if j.unassessable.is_some() {
             return false;
         }
+        let resized = (b.width, b.height) != frame_size;
         // A slouch moves the shoulders too (in a side view by far more than
         // `setup_shift`): a frame judged forward head is posture, not a moved
         // camera, and neither starts nor ends the count.
-        if j.score.is_some_and(|s| s < p.bands.forward_below) {
+        if !resized && j.score.is_some_and(|s| s < p.bands.forward_below) {
             return false;
         }
         let moved = !same_place(&j.signals, &b.signals, p.checks.setup_shift);
-        let resized = (b.width, b.height) != frame_size;
         if !resized && !moved {
             *self = SetupCheck::default();
             return false;

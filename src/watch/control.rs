@@ -273,18 +273,18 @@ fn handle(mut stream: UnixStream, tx: Sender<Incoming>) {
     let reply = if line.len() as u64 > MAX_REQUEST {
         Reply::Error { error: format!("request longer than {MAX_REQUEST} bytes") }
     } else {
-        match std::str::from_utf8(&line).map_err(|_| "a request is a line of UTF-8 JSON".to_string()) {
-            Ok(text) => match Request::decode(text) {
-                Ok(req) => {
-                    let (rtx, rrx) = mpsc::channel();
-                    if tx.send((req, rtx)).is_err() {
-                        return;
-                    }
-                    rrx.recv_timeout(Duration::from_secs(5))
-                        .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
+        let decoded = std::str::from_utf8(&line)
+            .map_err(|_| "a request is a line of UTF-8 JSON".to_string())
+            .and_then(Request::decode);
+        match decoded {
+            Ok(req) => {
+                let (rtx, rrx) = mpsc::channel();
+                if tx.send((req, rtx)).is_err() {
+                    return;
                 }
-                Err(error) => Reply::Error { error },
-            },
+                rrx.recv_timeout(Duration::from_secs(5))
+                    .unwrap_or_else(|_| Reply::Error { error: "watcher busy".into() })
+            }
             Err(error) => Reply::Error { error },
         }
     };
@@ -323,6 +323,19 @@ pub fn request(path: &Path, req: Request) -> Result<Reply, ControlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_bounds_requests_are_refused_in_words() {
+        let err = Request::decode(r#"{"request":"snooze","seconds":1e300}"#).expect_err("huge snooze");
+        assert!(err.contains("snooze takes 1 s to 24 h"), "{err}");
+        let err = Request::decode(r#"{"request":"calibrate","setup":"desk","seconds":2}"#).expect_err("2 s");
+        assert!(err.contains("calibrate takes 3 to 60 s"), "{err}");
+        assert_eq!(
+            Request::decode("{\"request\":\"snooze\",\"seconds\":60}\n"),
+            Ok(Request::Snooze { seconds: 60.0 })
+        );
+        assert!(Request::decode("snooze").expect_err("not json").starts_with("not a request"));
+    }
 
     #[test]
     fn durations_and_requests_parse() {
