@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use headsup::capture::camera::{PixelFormat, decode};
 use headsup::capture::{Frame, load_rgb};
 use headsup::pose::crop::{Border, crop_into};
 use headsup::pose::runtime::{self, find_onnxruntime};
@@ -67,6 +68,15 @@ fn bench(c: &mut Criterion) {
     let roi = Roi { cx: 320.0, cy: 260.0, width: 420.0, height: 420.0, rotation: 0.1 };
     g.bench_function("rotated_crop_256", |b| {
         b.iter(|| crop_into(&frame, &roi, 256, 0.0, 1.0, Border::Replicate, black_box(&mut lm_in)))
+    });
+    // A camera's MJPEG frame into the reused RGB buffer, as the capture thread does.
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode(&rgb, W, H, image::ExtendedColorType::Rgb8)
+        .expect("encode");
+    let mut out = Vec::new();
+    g.bench_function("decode_mjpeg_640x480", |b| {
+        b.iter(|| decode(PixelFormat::Mjpeg, black_box(&jpeg), W, H, &mut out).expect("decode"))
     });
     g.finish();
 
