@@ -97,7 +97,8 @@ pub(crate) fn decode_jpeg(
                 return Ok(size);
             }
             let (w, h) = (img.width(), img.height());
-            buf.clear();
+            // Every byte is written by the decoder: a buffer of the right
+            // size (every camera frame after the first) is not cleared.
             buf.resize(w * h * 3, 0);
             img.read_scanlines_into::<u8>(buf)?;
             img.finish()?;

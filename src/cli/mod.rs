@@ -108,7 +108,7 @@ pub struct PoseArgs {
     /// Inference runtime: auto uses the native ONNX Runtime when its library is found.
     #[arg(long, value_parser = choice::choice::<RuntimeChoice>())]
     pub runtime: Option<RuntimeChoice>,
-    /// Inference threads (0 = one per core).
+    /// Inference threads (0 = automatic: one while watching, one per core otherwise).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Folder with the .onnx model files to use instead of the embedded ones.

@@ -82,7 +82,7 @@ pub enum PoseError {
 pub struct PoseOptions {
     pub model: ModelKind,
     pub runtime: RuntimeChoice,
-    /// Inference threads; 0 means all cores.
+    /// Inference threads; 0 means all cores (the watcher asks for one).
     pub threads: usize,
     /// Folder holding the .onnx files instead of the embedded ones.
     pub models_dir: Option<PathBuf>,

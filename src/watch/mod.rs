@@ -115,8 +115,11 @@ pub fn run(opts: WatchOptions, wiring: Wiring) -> Result<Summary, WatchError> {
         Some(path) => control::serve(path).map(|(rx, guard)| (Some(rx), Some(guard)))?,
         None => (None, None),
     };
-    // A few frames a second: idle inference threads should sleep, not spin.
-    let estimator = PoseEstimator::new(&PoseOptions { busy_wait: false, ..opts.pose.clone() })?;
+    // A few frames a second: idle inference threads should sleep, not spin,
+    // and one thread costs the least CPU per frame (scripts/threads_cpu.sh);
+    // latency hardly matters at 2 fps.
+    let threads = if opts.pose.threads == 0 { 1 } else { opts.pose.threads };
+    let estimator = PoseEstimator::new(&PoseOptions { busy_wait: false, threads, ..opts.pose.clone() })?;
     let started = SystemTime::now();
     let mut sinks = Sinks::new(sinks);
     if let Some(out) = events {
