@@ -6,6 +6,7 @@ mod calibrate;
 mod choice;
 mod doctor;
 mod history;
+mod install;
 mod settings;
 mod watch;
 
@@ -78,6 +79,14 @@ enum Command {
     Cameras,
     /// Check the camera, the inference runtime, notifications, the journal and the settings.
     Doctor(doctor::DoctorArgs),
+    /// Put headsup in the application menu (a desktop entry and an icon).
+    Install {
+        /// Also start it at login.
+        #[arg(long)]
+        autostart: bool,
+    },
+    /// Remove what `install` and `autostart on` wrote (profiles and history stay).
+    Uninstall,
     /// Start headsup at login (on) or not (off).
     Autostart {
         #[arg(value_parser = ["on", "off"])]
@@ -209,7 +218,9 @@ pub fn main() -> ExitCode {
         Some(Command::Status) => watch::control(headsup::watch::control::Request::Status),
         Some(Command::Cameras) => watch::cameras(config),
         Some(Command::Doctor(args)) => doctor::run(&args, config),
-        Some(Command::Autostart { state }) => watch::autostart(state == "on"),
+        Some(Command::Autostart { state }) => install::autostart(state == "on"),
+        Some(Command::Install { autostart }) => install::install(autostart),
+        Some(Command::Uninstall) => install::uninstall(),
         Some(Command::Forget { yes }) => watch::forget(yes),
         Some(Command::Report(args)) => history::report(&args),
         Some(Command::Journal { action }) => history::journal(action, config),

@@ -1,7 +1,7 @@
 //! `headsup watch` (and the default command): the camera or a replay
 //! through the watcher, headless, with a status line; plus the commands that
 //! talk to a running watcher (`snooze`, `pause`, `resume`, `status`), and
-//! `cameras`, `autostart`, `forget`.
+//! `cameras`, `forget`.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -331,29 +331,6 @@ pub fn cameras(config: Option<&Path>) -> anyhow::Result<ExitCode> {
                 println!("    (no format headsup can read: it reads MJPEG and YUYV)")
             }
             None => {}
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `headsup autostart on|off`: an XDG autostart entry for this executable.
-pub fn autostart(on: bool) -> anyhow::Result<ExitCode> {
-    let file = paths::autostart_file();
-    if on {
-        let exe = std::env::current_exe().context("cannot find this executable")?;
-        let dir = file.parent().context("autostart folder")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let entry = format!(
-            "[Desktop Entry]\nType=Application\nName=headsup\nComment=Posture watcher: tells you when your head drifts forward\nExec=\"{}\" watch\nTerminal=false\nX-GNOME-Autostart-enabled=true\n",
-            exe.display()
-        );
-        std::fs::write(&file, entry).with_context(|| format!("cannot write {}", file.display()))?;
-        println!("headsup starts at login ({})", file.display());
-    } else {
-        match std::fs::remove_file(&file) {
-            Ok(()) => println!("removed {}", file.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("autostart was not on"),
-            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", file.display())),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -39,3 +39,13 @@ pub fn profiles_dir() -> PathBuf {
 pub fn autostart_file() -> PathBuf {
     xdg("XDG_CONFIG_HOME", ".config").join("autostart").join("headsup.desktop")
 }
+
+/// The application-menu entry: `$XDG_DATA_HOME/applications/headsup.desktop`.
+pub fn menu_entry_file() -> PathBuf {
+    xdg("XDG_DATA_HOME", ".local/share").join("applications").join("headsup.desktop")
+}
+
+/// The icon the entries name: `$XDG_DATA_HOME/icons/hicolor/scalable/apps/headsup.svg`.
+pub fn icon_file() -> PathBuf {
+    xdg("XDG_DATA_HOME", ".local/share").join("icons/hicolor/scalable/apps/headsup.svg")
+}

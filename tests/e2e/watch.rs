@@ -430,3 +430,40 @@ fn bad_fps_is_refused_and_the_bare_command_watches() {
     );
     assert!(env.events().iter().any(|e| e["event"] == "state"));
 }
+
+/// `install` puts headsup in the application menu with its icon (and at
+/// login with `--autostart`); `uninstall` removes exactly those files and
+/// leaves one the user changed; `autostart off` removes the login entry.
+#[test]
+fn install_writes_the_menu_entry_and_icon_and_uninstall_removes_exactly_them() {
+    let env = Env::new("install");
+    let data = env.home.join("data");
+    let entry = data.join("applications/headsup.desktop");
+    let icon = data.join("icons/hicolor/scalable/apps/headsup.svg");
+    let login = env.home.join("config/autostart/headsup.desktop");
+    ok(&env.run(&["install", "--autostart"]));
+    let exe = env!("CARGO_BIN_EXE_headsup");
+    for file in [&entry, &login] {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(text.starts_with("[Desktop Entry]\nType=Application\nName=headsup\n"), "{text}");
+        assert!(
+            text.contains(&format!("Exec=\"{exe}\" watch\n")) && text.contains("Icon=headsup\n"),
+            "{text}"
+        );
+    }
+    assert!(std::fs::read_to_string(&login).expect("login").contains("X-GNOME-Autostart-enabled=true"));
+    assert!(std::fs::read_to_string(&icon).expect("icon").starts_with("<svg "));
+    // The user's own entry elsewhere, and a changed login entry, stay.
+    let theirs = data.join("applications/other.desktop");
+    std::fs::write(&theirs, "[Desktop Entry]\nName=other\n").expect("other entry");
+    std::fs::write(&login, "[Desktop Entry]\nName=headsup, my way\n").expect("edit");
+    let out = env.run(&["uninstall"]);
+    ok(&out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!entry.exists() && !icon.exists() && theirs.exists() && login.exists(), "{said}");
+    assert!(said.contains(&format!("left {}", login.display())), "{said}");
+    ok(&env.run(&["autostart", "off"]));
+    assert!(!login.exists());
+    let out = env.run(&["autostart", "off"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("autostart was not on"));
+}
