@@ -303,7 +303,7 @@ fn socket() -> &'static Path {
             let _guard = guard;
             for (req, reply) in rx {
                 if !in_bounds(&req) {
-                    socket_slot().fetch_add(1, Ordering::Relaxed);
+                    OUT_OF_BOUNDS.fetch_add(1, Ordering::Relaxed);
                 }
                 let _ = reply.send(Reply::Error { error: format!("seen {req:?}") });
             }
@@ -312,10 +312,8 @@ fn socket() -> &'static Path {
     })
 }
 
-fn socket_slot() -> &'static AtomicUsize {
-    static BAD: AtomicUsize = AtomicUsize::new(0);
-    &BAD
-}
+/// Requests that reached the watcher's side out of bounds.
+static OUT_OF_BOUNDS: AtomicUsize = AtomicUsize::new(0);
 
 proptest! {
     #![proptest_config(cases(96))]
@@ -331,7 +329,7 @@ proptest! {
         BufReader::new(&stream).read_line(&mut answer).expect("an answer");
         let reply: Reply = serde_json::from_str(answer.trim()).map_err(|e| TestCaseError::fail(format!("{e}: {answer}")))?;
         prop_assert!(matches!(reply, Reply::Error { .. }), "{:?}", reply);
-        prop_assert_eq!(socket_slot().load(Ordering::Relaxed), 0);
+        prop_assert_eq!(OUT_OF_BOUNDS.load(Ordering::Relaxed), 0);
     }
 }
 
