@@ -20,9 +20,11 @@ fn desktop_entry(login: bool) -> anyhow::Result<String> {
     let mut entry = format!(
         "[Desktop Entry]\nType=Application\nName=headsup\nGenericName=Posture watcher\n\
          Comment=Tells you when your head drifts forward of your shoulders\n\
-         Exec=\"{}\" watch\nIcon=headsup\nTerminal=false\nCategories=Utility;Accessibility;\n\
+         Exec=\"{}\" watch{}\nIcon=headsup\nTerminal=false\nCategories=Utility;Accessibility;\n\
          Keywords=posture;neck;webcam;\n{MARK}\n",
-        exe.display()
+        exe.display(),
+        // At login, into the tray with the window closed.
+        if login { " --tray" } else { "" }
     );
     if login {
         entry.push_str("X-GNOME-Autostart-enabled=true\n");

@@ -39,6 +39,10 @@ pub struct WatchArgs {
     /// No window even when a display is present: a status line in the terminal.
     #[arg(long)]
     headless: bool,
+    /// Start in the tray with the window closed (what login starts); with
+    /// --headless, a tray icon beside the status line.
+    #[arg(long)]
+    tray: bool,
     /// Calibration profile to judge against.
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
@@ -158,7 +162,7 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         schedule: args.at.clone(),
         journal,
     };
-    let wiring = Wiring {
+    let mut wiring = Wiring {
         sinks: vec![Box::new(StatusLine::new(status))],
         events,
         alert_terminal: Box::new(std::io::stderr()),
@@ -166,9 +170,13 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         requests: None,
         stop,
     };
+    let journal_path = headsup::journal::default_path();
     if window {
-        let journal_path = headsup::journal::default_path();
-        return headsup::ui::run(opts, wiring, &config_path, &journal_path).map(|()| ExitCode::SUCCESS);
+        return headsup::ui::run(opts, wiring, &config_path, &journal_path, args.tray)
+            .map(|()| ExitCode::SUCCESS);
+    }
+    if args.tray {
+        headless_tray(&mut wiring, journal_path);
     }
     let summary = headsup::watch::run(opts, wiring)?;
     eprintln!(
@@ -181,6 +189,24 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         summary.duration_s
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A tray icon without a window: it follows a snapshot of its own and
+/// sends its menu's requests like the window does.
+fn headless_tray(wiring: &mut Wiring, journal: PathBuf) {
+    use headsup::ui::tray::{self, TrayParts};
+    use headsup::watch::sinks::snapshot::{Publisher, SharedSnapshot};
+    let snapshot = SharedSnapshot::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    wiring.requests = Some(rx);
+    let (link, _up) = tray::spawn(TrayParts {
+        snapshot: snapshot.clone(),
+        requests: tx,
+        window: None,
+        stop: wiring.stop.clone(),
+        journal,
+    });
+    wiring.sinks.push(Box::new(Publisher::new(snapshot).waking(move || link.poke())));
 }
 
 /// SIGINT and SIGTERM set the returned flag: the watcher finishes cleanly

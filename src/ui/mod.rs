@@ -8,6 +8,7 @@
 //! edits, comments kept; the watcher reloads it) and guidance.
 
 mod settings;
+pub mod tray;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +21,7 @@ use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
 mod background;
 
 use background::Background;
+use tray::{TrayParts, TrayStatus, WindowControl};
 
 use crate::alert::Stretches;
 use crate::clock;
@@ -97,6 +99,8 @@ struct Link {
     config_polled: Instant,
     /// Set by SIGINT/SIGTERM: the window closes itself.
     stop: Option<Arc<AtomicBool>>,
+    /// While the tray icon is up, closing the window hides it instead.
+    tray: Option<(TrayStatus, WindowControl)>,
 }
 
 impl HeadsupApp {
@@ -136,6 +140,7 @@ impl HeadsupApp {
                 config_watch: ConfigWatcher::new(config_path),
                 config_polled: Instant::now(),
                 stop: None,
+                tray: None,
             },
         }
     }
@@ -143,6 +148,12 @@ impl HeadsupApp {
     /// Closes the window once `stop` is set (a signal, a session logout).
     pub fn close_on(mut self, stop: Arc<AtomicBool>) -> Self {
         self.link.stop = Some(stop);
+        self
+    }
+
+    /// Hides the window on close while `tray` is up; the tray shows it again.
+    pub fn hide_to(mut self, tray: TrayStatus, window: WindowControl) -> Self {
+        self.link.tray = Some((tray, window));
         self
     }
 
@@ -533,10 +544,25 @@ impl HeadsupApp {
 }
 
 impl eframe::App for HeadsupApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    /// Runs even while the window is hidden: a signal or the tray's quit
+    /// closes it; a close while the tray is up only hides it.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self.link.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
-            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
         }
+        let Some((tray, window)) = &self.link.tray else { return };
+        if tray.up() && ctx.input(|i| i.viewport().close_requested()) {
+            window.shown.store(false, Ordering::Relaxed);
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+        // Hidden stays hidden: eframe shows a window after its first paint.
+        if !window.is_shown() && ctx.input(|i| i.viewport().visible()) != Some(false) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         HeadsupApp::ui(self, ui);
         // Repaints come from the watcher (a new frame, a mode change) and
         // from input; only the tabs that poll files ask for more. Each one
@@ -618,20 +644,33 @@ pub fn run(
     mut wiring: Wiring,
     config_path: &Path,
     journal_path: &Path,
+    in_tray: bool,
 ) -> anyhow::Result<()> {
     let snapshot = SharedSnapshot::default();
     let (tx, rx) = mpsc::channel();
     wiring.requests = Some(rx);
-    // The window's context, once eframe has made it: the watcher wakes it.
-    let context: Arc<OnceLock<egui::Context>> = Arc::default();
-    let waker = context.clone();
+    let stop: Arc<AtomicBool> = wiring.stop.clone();
+    let window = WindowControl::default();
+    let (tray_link, tray_status) = tray::spawn(TrayParts {
+        snapshot: snapshot.clone(),
+        requests: tx.clone(),
+        window: Some(window.clone()),
+        stop: stop.clone(),
+        journal: journal_path.to_path_buf(),
+    });
+    // Started for the tray with no tray to start in: open the window.
+    let visible = !in_tray || !tray_status.up();
+    window.shown.store(visible, Ordering::Relaxed);
+    // The watcher wakes the window (only while it is on screen) and the tray.
+    let waker = window.clone();
     let wake = move || {
-        if let Some(ctx) = waker.get() {
+        if let (true, Some(ctx)) = (waker.is_shown(), waker.ctx.get()) {
             ctx.request_repaint();
         }
+        tray_link.poke();
     };
     wiring.sinks.push(Box::new(Publisher::new(snapshot.clone()).waking(wake)));
-    let stop: Arc<AtomicBool> = wiring.stop.clone();
+    let context = window.ctx.clone();
     let config = opts.setting.config.clone();
     let shown = snapshot.clone();
     let done = Arc::new(AtomicBool::new(false));
@@ -649,9 +688,15 @@ pub fn run(
     })?;
     let closed = Arc::new(AtomicBool::new(false));
     exit_if_not_closed(stop.clone(), closed.clone(), done.clone(), context.clone());
-    let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config).close_on(stop.clone());
+    let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config)
+        .close_on(stop.clone())
+        .hide_to(tray_status, window);
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title("headsup").with_inner_size([760.0, 720.0]),
+        viewport: egui::ViewportBuilder::default()
+            .with_title("headsup")
+            .with_app_id("headsup")
+            .with_inner_size([760.0, 720.0])
+            .with_visible(visible),
         ..Default::default()
     };
     let result = eframe::run_native(

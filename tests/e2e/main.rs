@@ -16,5 +16,6 @@ mod models;
 mod posture;
 mod runtimes;
 mod sequence;
+mod tray;
 pub mod ui;
 mod watch;

@@ -1,0 +1,254 @@
+//! The tray icon against a real session bus (`dbus-daemon --session`), with
+//! a test-side StatusNotifierWatcher standing in for the desktop's tray:
+//! it records the registration, reads the icon's menu over D-Bus and
+//! clicks it as a tray host would, while the window runs under Xvfb.
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use zbus::blocking::{Connection, Proxy, connection};
+use zbus::zvariant::OwnedValue;
+
+use crate::common::{Env, ok, serial, testdata};
+use crate::ui::{Xvfb, wait_exit, wait_for};
+
+/// A private session bus, killed on drop.
+struct SessionBus {
+    child: Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> Self {
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("the tray tests need dbus-daemon (apt-get install dbus; .ci/run does): {e}")
+            });
+        let mut address = String::new();
+        let out = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(out).read_line(&mut address).expect("bus address");
+        Self { child, address: address.trim().to_string() }
+    }
+
+    fn connect(&self) -> zbus::Result<connection::Builder<'static>> {
+        connection::Builder::address(self.address.as_str())
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The desktop's side: the watcher a tray host runs.
+#[derive(Clone, Default)]
+struct Watcher {
+    items: Arc<Mutex<Vec<String>>>,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl Watcher {
+    fn register_status_notifier_item(&self, service: &str) {
+        self.items.lock().expect("items").push(service.to_string());
+    }
+
+    fn register_status_notifier_host(&self, _service: &str) {}
+
+    #[zbus(property)]
+    fn registered_status_notifier_items(&self) -> Vec<String> {
+        self.items.lock().expect("items").clone()
+    }
+
+    #[zbus(property)]
+    fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    fn protocol_version(&self) -> i32 {
+        0
+    }
+}
+
+/// An icon as D-Bus carries it: width, height, ARGB32 bytes.
+type Pixmap = (i32, i32, Vec<u8>);
+/// A tooltip: icon name, icons, title, text.
+type ToolTip = (String, Vec<Pixmap>, String, String);
+
+/// A dbusmenu layout node: (id, properties, children).
+type Layout = (i32, std::collections::HashMap<String, OwnedValue>, Vec<OwnedValue>);
+
+fn label(node: &Layout) -> Option<String> {
+    node.1.get("label").and_then(|v| v.try_clone().ok()).and_then(|v| String::try_from(v).ok())
+}
+
+/// Every label in the menu with its id, top level first.
+fn menu_items(menu: &Proxy<'_>) -> Vec<(i32, String, bool)> {
+    let (_, root): (u32, Layout) =
+        menu.call("GetLayout", &(0_i32, -1_i32, Vec::<String>::new())).expect("GetLayout");
+    root.2
+        .into_iter()
+        .filter_map(|v| Layout::try_from(v).ok())
+        .filter_map(|node| {
+            let enabled =
+                node.1.get("enabled").and_then(|v| v.try_clone().ok()).and_then(|v| bool::try_from(v).ok());
+            label(&node).map(|l| (node.0, l, enabled.unwrap_or(true)))
+        })
+        .collect()
+}
+
+/// Clicks the entry whose label starts with `text`, as a tray host does.
+fn click(menu: &Proxy<'_>, text: &str) {
+    let items = menu_items(menu);
+    let Some((id, _, _)) = items.iter().find(|(_, l, _)| l.starts_with(text)) else {
+        panic!("no {text:?} in the tray menu: {items:?}");
+    };
+    let () = menu.call("Event", &(*id, "clicked", OwnedValue::from(0_u8), 0_u32)).expect("Event");
+}
+
+/// 400 frames of good posture (symlinks to the shared test images, never
+/// copied) and the frames to calibrate from.
+fn frames(env: &Env) -> (String, Vec<String>) {
+    let frames = env.home.join("frames");
+    std::fs::create_dir_all(&frames).expect("frames");
+    let src = testdata().join("unlicensed/front_neck_grades");
+    let mut cal: Vec<String> = std::fs::read_dir(&src)
+        .expect("grades")
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.contains("case4"))
+        .collect();
+    cal.sort();
+    for i in 0..400 {
+        std::os::unix::fs::symlink(&cal[i % cal.len()], frames.join(format!("{i:05}.jpg"))).expect("link");
+    }
+    (frames.display().to_string(), cal)
+}
+
+/// `headsup watch --tray` as login starts it, on `bus` and `x`.
+fn start_in_tray(env: &Env, bus: &SessionBus, x: &Xvfb) -> Child {
+    env.write_config("");
+    let (source, cal) = frames(env);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let mut args = vec!["watch", "--tray", "--runtime", "rten", "--model", "lite", "--fps", "4"];
+    args.extend(["--source", &source, "--realtime", "--events", &events, "--calibrate"]);
+    args.extend(cal.iter().map(String::as_str));
+    env.cmd(&args)
+        .env("DISPLAY", &x.display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("headsup --tray")
+}
+
+fn mode(env: &Env) -> String {
+    let out = env.run(&["status"]);
+    ok(&out);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("status json");
+    v["mode"].as_str().unwrap_or("").to_string()
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    err
+}
+
+#[test]
+fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
+    let _guard = serial();
+    let x = Xvfb::start();
+    let bus = SessionBus::start();
+    let watcher = Watcher::default();
+    let desktop: Connection = bus
+        .connect()
+        .and_then(|b| b.serve_at("/StatusNotifierWatcher", watcher.clone()))
+        .and_then(|b| b.name("org.kde.StatusNotifierWatcher"))
+        .and_then(|b| b.build())
+        .expect("the test's StatusNotifierWatcher");
+    let env = Env::new("tray");
+    let mut child = start_in_tray(&env, &bus, &x);
+    wait_for("the tray registration", 60, || !watcher.items.lock().expect("items").is_empty());
+    let item = watcher.items.lock().expect("items")[0].clone();
+    assert!(item.starts_with("org.kde.StatusNotifierItem-"), "{item}");
+    wait_for("a judged frame", 90, || env.events().iter().any(|e| e["event"] == "state"));
+
+    // At login the watcher runs in the tray with no window open.
+    assert!(x.window("headsup").is_none(), "a window opened at login");
+    let sni = Proxy::new(&desktop, item.as_str(), "/StatusNotifierItem", "org.kde.StatusNotifierItem")
+        .expect("item proxy");
+    let icons: Vec<Pixmap> = sni.get_property("IconPixmap").expect("IconPixmap");
+    assert!(icons.iter().any(|(w, h, d)| *w > 0 && d.len() == (w * h * 4) as usize), "no icon");
+    let menu = Proxy::new(&desktop, item.as_str(), "/MenuBar", "com.canonical.dbusmenu").expect("menu proxy");
+    let items = menu_items(&menu);
+    let labels: Vec<&str> = items.iter().map(|(_, l, _)| l.as_str()).collect();
+    for want in ["Snooze 15 min", "Snooze 30 min", "Snooze 60 min", "Pause", "Open window", "Quit headsup"] {
+        assert!(labels.contains(&want), "no {want:?} in {labels:?}");
+    }
+    assert!(items.iter().any(|(_, l, on)| l.starts_with("Today:") && !on), "no summary line: {items:?}");
+    // The tooltip carries the state, the score and the reason.
+    wait_for("the tooltip with a score", 20, || {
+        let tip: Result<ToolTip, _> = sni.get_property("ToolTip");
+        tip.is_ok_and(|t| t.2.starts_with("headsup: ") && t.2.contains("score") && !t.3.is_empty())
+    });
+
+    click(&menu, "Snooze 30 min");
+    wait_for("snoozed from the tray", 10, || mode(&env) == "snoozed");
+    // The menu follows: paused or snoozed offers resume.
+    wait_for("a Resume entry", 10, || menu_items(&menu).iter().any(|(_, l, _)| l == "Resume"));
+
+    click(&menu, "Open window");
+    let mut window = None;
+    wait_for("the window from the tray", 20, || {
+        window = x.window("headsup");
+        window.is_some()
+    });
+    // Closing the window leaves the watcher in the tray.
+    x.pointer_away();
+    std::thread::sleep(Duration::from_millis(300));
+    x.close(window.expect("window"));
+    wait_for("the window to hide", 10, || x.window("headsup").is_none());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().expect("wait").is_none(), "closing the window ended headsup");
+    assert_eq!(mode(&env), "snoozed");
+
+    click(&menu, "Quit headsup");
+    let (status, took) = wait_exit(&mut child, "Quit headsup");
+    let err = stderr_of(&mut child);
+    eprintln!("tray: quit ended the program in {took:?}");
+    assert!(status.success(), "{status:?}: {err}");
+}
+
+/// No StatusNotifierWatcher on the bus (GNOME without its AppIndicator
+/// extension, a plain X11 window manager): said once, and the window opens
+/// even though login asked for the tray.
+#[test]
+fn without_a_tray_on_the_desktop_it_says_so_and_opens_the_window() {
+    let _guard = serial();
+    let x = Xvfb::start();
+    let bus = SessionBus::start();
+    let env = Env::new("no-tray");
+    let mut child = start_in_tray(&env, &bus, &x);
+    wait_for("the window instead of the tray", 60, || x.window("headsup").is_some());
+    wait_for("a judged frame", 90, || env.events().iter().any(|e| e["event"] == "state"));
+    ok(&env.run(&["snooze", "5m"]));
+    // SAFETY: kill on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let (status, _) = wait_exit(&mut child, "SIGTERM");
+    let err = stderr_of(&mut child);
+    assert!(status.success(), "{status:?}: {err}");
+    assert_eq!(err.matches("no tray icon").count(), 1, "{err}");
+    assert!(err.contains("no StatusNotifierWatcher"), "{err}");
+}
