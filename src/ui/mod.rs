@@ -2,11 +2,18 @@
 //! [`Snapshot`] and sends it requests: the camera, the model and the
 //! database all stay on the watcher's threads, so the window never blocks.
 //!
-//! Tabs: the live view (preview, landmarks, the calibrated ear line as a
-//! ghost, score gauge, calibration wizard), history (today and the week
-//! from the journal), settings (written into the same TOML file the user
-//! edits, comments kept; the watcher reloads it) and guidance.
+//! A first run leads through the privacy promise, the camera, calibration
+//! and the alert style ([`first_run`]); after that the tabs: the live view
+//! ([`live`]: gauge, preview, calibration wizard), the history ([`history`]:
+//! egui_plot charts from the journal), the settings ([`settings`]: written
+//! into the user's own TOML file, comments kept; the watcher reloads it)
+//! and guidance. The tray icon ([`tray`]) reads the same snapshot.
 
+mod background;
+pub mod first_run;
+mod guidance;
+pub mod history;
+mod live;
 mod settings;
 pub mod tray;
 
@@ -16,20 +23,18 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
-
-mod background;
+use eframe::egui::{self, Color32};
 
 use background::Background;
+use first_run::FirstRun;
+use history::HistoryData;
 use tray::{TrayParts, TrayStatus, WindowControl};
 
 use crate::alert::Stretches;
-use crate::clock;
 use crate::config::ConfigWatcher;
 use crate::config::{AlertStyle, Config};
-use crate::journal::Journal;
 use crate::posture::State;
-use crate::report::{self, Period, Report};
+use crate::report::chart;
 use crate::watch::control::{Incoming, Request, Setup};
 use crate::watch::sinks::snapshot::{Publisher, SharedSnapshot, Snapshot};
 use crate::watch::{self, WatchOptions, Wiring};
@@ -43,10 +48,16 @@ pub enum Tab {
     Guidance,
 }
 
-/// Today's report and the week's (day, [good, drifting, forward] seconds).
-type History = (Report, Vec<(String, [f64; 3])>);
-/// Today's minutes as (minute of the day, colour of the main state).
-type TodayMinutes = Vec<(u32, Color32)>;
+/// The state colours, the report chart's (None: not judged).
+pub fn color_of(state: Option<State>) -> Color32 {
+    let [r, g, b] = match state {
+        Some(State::Good) => chart::GOOD.0,
+        Some(State::Drifting) => chart::DRIFTING.0,
+        Some(State::ForwardHead) => chart::FORWARD.0,
+        Some(State::CannotAssess) | None => chart::UNKNOWN.0,
+    };
+    Color32::from_rgb(r, g, b)
+}
 
 /// The window's own state; everything else comes from the snapshot.
 pub struct HeadsupApp {
@@ -54,6 +65,8 @@ pub struct HeadsupApp {
     pub view: View,
     /// The settings form, saved to the file on request.
     pub form: SettingsForm,
+    /// The first-run flow, while it is not finished.
+    pub first_run: Option<FirstRun>,
     cache: Cache,
     link: Link,
 }
@@ -66,6 +79,8 @@ pub struct View {
     pub blur_image: bool,
     /// Which profile the wizard saves to.
     pub setup: Setup,
+    /// Days the history shows: 7 or 30.
+    pub history_days: usize,
 }
 
 /// The settings tab's values, and what saving them said.
@@ -81,9 +96,8 @@ pub struct SettingsForm {
 struct Cache {
     texture: Option<egui::TextureHandle>,
     texture_seq: u64,
-    /// Today's report, the week, and today's minutes as (minute of the
-    /// day, colour of the main state), read off the UI thread.
-    history: Background<Result<(History, TodayMinutes), String>>,
+    /// Today and the last 30 days, read off the UI thread.
+    history: Background<Result<HistoryData, String>>,
     cameras: Background<Vec<(u32, String)>>,
     stretches: Stretches,
 }
@@ -118,6 +132,7 @@ impl HeadsupApp {
                 hide_image: false,
                 blur_image: false,
                 setup: Setup::Default,
+                history_days: 7,
             },
             form: SettingsForm {
                 sensitivity: sensitivity_of(config.posture.forward_below),
@@ -125,6 +140,7 @@ impl HeadsupApp {
                 camera: None,
                 message: None,
             },
+            first_run: None,
             cache: Cache {
                 texture: None,
                 texture_seq: u64::MAX,
@@ -157,23 +173,6 @@ impl HeadsupApp {
         self
     }
 
-    /// Picks up edits of the settings file made outside the window.
-    fn refresh_settings(&mut self) {
-        if self.link.config_polled.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        self.link.config_polled = Instant::now();
-        match self.link.config_watch.poll() {
-            Some(Ok(cfg)) => {
-                self.form.sensitivity = sensitivity_of(cfg.posture.forward_below);
-                self.form.alert_style = cfg.alerts.style;
-            }
-            Some(Err(e)) => self.form.message = Some(format!("The settings file has an error: {e}")),
-            None => {}
-        }
-    }
-
-    /// Sends a request to the watcher without waiting for its answer.
     pub fn send(&self, req: Request) {
         let (tx, _rx) = mpsc::channel();
         let _ = self.link.requests.send((req, tx));
@@ -184,6 +183,10 @@ impl HeadsupApp {
         let snap = self.link.snapshot.lock().map(|s| s.clone()).unwrap_or_default();
         egui::Panel::top("status").show(ui, |ui| self.status_bar(ui, &snap));
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.first_run.is_some() {
+                self.first_run(ui, &snap);
+                return;
+            }
             ui.horizontal(|ui| {
                 for (tab, name) in [
                     (Tab::Live, "Live"),
@@ -206,13 +209,14 @@ impl HeadsupApp {
 
     fn status_bar(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
         ui.horizontal_wrapped(|ui| {
-            let (state, color) = match snap.assessment.map(|a| a.state) {
-                Some(State::Good) => ("Good", Color32::from_rgb(76, 175, 80)),
-                Some(State::Drifting) => ("Drifting", Color32::from_rgb(255, 179, 0)),
-                Some(State::ForwardHead) => ("Head forward", Color32::from_rgb(229, 57, 53)),
-                Some(State::CannotAssess) | None => ("Not judged", Color32::GRAY),
+            let state = snap.assessment.map(|a| a.state);
+            let name = match state {
+                Some(State::Good) => "Good",
+                Some(State::Drifting) => "Drifting",
+                Some(State::ForwardHead) => "Head forward",
+                Some(State::CannotAssess) | None => "Not judged",
             };
-            ui.colored_label(color, egui::RichText::new(state).strong().size(18.0));
+            ui.colored_label(color_of(state), egui::RichText::new(name).strong().size(18.0));
             if let Some(score) = snap.assessment.and_then(|a| a.score) {
                 ui.label(format!("score {score:.0}"));
             }
@@ -227,7 +231,7 @@ impl HeadsupApp {
                 _ => {}
             }
             if snap.camera_busy {
-                ui.colored_label(Color32::from_rgb(229, 57, 53), "Camera in use by another program");
+                ui.colored_label(color_of(Some(State::ForwardHead)), "Camera in use by another program");
             }
             ui.separator();
             if snap.mode == "watching" || snap.mode.is_empty() {
@@ -247,299 +251,8 @@ impl HeadsupApp {
             ui.add(egui::Label::new(a.reason().to_string()).wrap());
         }
         if let Some(msg) = &snap.finished {
-            ui.colored_label(Color32::from_rgb(229, 57, 53), format!("Not watching: {msg}"));
+            ui.colored_label(color_of(Some(State::ForwardHead)), format!("Not watching: {msg}"));
         }
-    }
-
-    fn live(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut self.view.mirror, "Mirror");
-            ui.checkbox(&mut self.view.blur_image, "Blur");
-            ui.checkbox(&mut self.view.hide_image, "Hide image (privacy)");
-            // The runtime without its library path, so the row stays short.
-            let runtime = snap.runtime.split(" (").next().unwrap_or("");
-            ui.label(format!("{:.1} fps · CPU {:.1}% · {runtime}", snap.stats.fps, snap.stats.cpu_percent))
-                .on_hover_text(format!("{}\n{}", snap.source, snap.runtime));
-        });
-        let score = snap.assessment.and_then(|a| a.score).unwrap_or(0.0);
-        ui.add(egui::ProgressBar::new(score / 100.0).text(format!("alignment {score:.0} / 100")));
-        if snap.preview_width > 0 {
-            if self.cache.texture_seq != snap.seq {
-                let img = if self.view.blur_image {
-                    blurred(snap.preview_width as usize, snap.preview_height as usize, &snap.preview)
-                } else {
-                    egui::ColorImage::from_rgb(
-                        [snap.preview_width as usize, snap.preview_height as usize],
-                        &snap.preview,
-                    )
-                };
-                match &mut self.cache.texture {
-                    Some(t) => t.set(img, egui::TextureOptions::LINEAR),
-                    None => {
-                        self.cache.texture =
-                            Some(ui.ctx().load_texture("preview", img, egui::TextureOptions::LINEAR))
-                    }
-                }
-                self.cache.texture_seq = snap.seq;
-            }
-            let size = Vec2::new(snap.preview_width as f32, snap.preview_height as f32);
-            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-            let painter = ui.painter_at(rect);
-            if self.view.hide_image {
-                painter.rect_filled(rect, 4.0, Color32::from_gray(40));
-            } else if let Some(t) = &self.cache.texture {
-                let uv = if self.view.mirror {
-                    egui::Rect::from_min_max(Pos2::new(1.0, 0.0), Pos2::new(0.0, 1.0))
-                } else {
-                    egui::Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0))
-                };
-                painter.image(t.id(), rect, uv, Color32::WHITE);
-            }
-            if let Some(lm) = snap.landmarks {
-                let at = |i: usize| {
-                    let x = if self.view.mirror { size.x - lm[i][0] } else { lm[i][0] };
-                    rect.min + Vec2::new(x, lm[i][1])
-                };
-                let line = Stroke::new(3.0, Color32::from_rgb(255, 220, 0));
-                // Ear-to-shoulder lines and the shoulder line.
-                painter.line_segment([at(7), at(11)], line);
-                painter.line_segment([at(8), at(12)], line);
-                painter.line_segment([at(11), at(12)], Stroke::new(2.0, Color32::WHITE));
-                for i in [0, 2, 5, 7, 8, 11, 12] {
-                    painter.circle_filled(at(i), 4.0, Color32::from_rgb(0, 200, 255));
-                }
-                // The baseline as a ghost: where the ears sat when calibrated.
-                if let Some(b) = &snap.baseline
-                    && b.signals.ear_shoulder_gap.is_finite()
-                {
-                    let (l, r) = (at(11), at(12));
-                    let width = (l - r).length();
-                    let up = Vec2::new(0.0, -b.signals.ear_shoulder_gap * width);
-                    painter.line_segment(
-                        [l + up, r + up],
-                        Stroke::new(2.0, Color32::from_rgba_unmultiplied(255, 255, 255, 120)),
-                    );
-                }
-            }
-        } else {
-            ui.label("Waiting for the first frame…");
-        }
-        ui.separator();
-        self.calibration(ui, snap);
-    }
-
-    fn calibration(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
-        ui.heading("Calibration");
-        ui.add(
-            egui::Label::new(
-                "Sit as you do when your posture is good: back against the chair, screen at eye level, \
-                 shoulders relaxed, facing the camera. Keep still for 5 seconds.",
-            )
-            .wrap(),
-        );
-        match &snap.calibration {
-            Some(p) if !p.done => {
-                ui.label(format!(
-                    "Calibrating… {:.0} s left, {} of {} frames usable",
-                    p.remaining_s.ceil(),
-                    p.good_frames,
-                    p.frames
-                ));
-                ui.label(format!("Last frame: {}", p.message));
-            }
-            other => {
-                if let Some(p) = other {
-                    ui.label(if p.ok {
-                        format!("Done: {}", p.message)
-                    } else {
-                        format!("Not calibrated: {}", p.message)
-                    });
-                }
-                if snap.baseline.is_none() {
-                    ui.colored_label(
-                        Color32::from_rgb(255, 179, 0),
-                        "Not calibrated yet: judgements are provisional.",
-                    );
-                }
-                ui.horizontal(|ui| {
-                    ui.label("Judge against");
-                    for (setup, name) in
-                        [(Setup::Default, "this profile"), (Setup::Desk, "desk"), (Setup::Laptop, "laptop")]
-                    {
-                        if ui.button(format!("use {name}")).clicked() {
-                            self.send(Request::UseProfile { setup });
-                        }
-                    }
-                });
-                ui.horizontal(|ui| {
-                    ui.label("Save as");
-                    for (setup, name) in
-                        [(Setup::Default, "this profile"), (Setup::Desk, "desk"), (Setup::Laptop, "laptop")]
-                    {
-                        ui.selectable_value(&mut self.view.setup, setup, name);
-                    }
-                });
-                if ui.button("Calibrate (5 s)").clicked() {
-                    self.send(Request::Calibrate { seconds: 5.0, setup: self.view.setup });
-                }
-            }
-        }
-    }
-
-    fn history(&mut self, ui: &mut egui::Ui) {
-        let path = self.link.journal_path.clone();
-        let loaded = self.cache.history.get(Duration::from_secs(30), ui.ctx(), move || {
-            Ok((load_history(&path)?, load_today_minutes(&path).unwrap_or_default()))
-        });
-        let ((today, week), minutes) = match loaded {
-            None => {
-                ui.label("Reading the journal…");
-                return;
-            }
-            Some(Err(e)) => {
-                ui.label(e.as_str());
-                return;
-            }
-            Some(Ok(d)) => d,
-        };
-        ui.heading("Today");
-        let mut text = Vec::new();
-        let _ = report::write_text(&mut text, &Period::day(clock::today()), today);
-        ui.monospace(String::from_utf8_lossy(&text));
-        if !minutes.is_empty() {
-            ui.label(egui::RichText::new("Today, hour by hour").strong());
-            let (rect, _) = ui.allocate_exact_size(Vec2::new(480.0, 28.0), egui::Sense::hover());
-            let painter = ui.painter_at(rect);
-            painter.rect_filled(rect, 2.0, Color32::from_gray(60));
-            for &(minute_of_day, color) in minutes {
-                let x = rect.left() + minute_of_day as f32 / 1440.0 * rect.width();
-                painter.rect_filled(
-                    egui::Rect::from_min_max(Pos2::new(x, rect.top()), Pos2::new(x + 1.0, rect.bottom())),
-                    0.0,
-                    color,
-                );
-            }
-            ui.label("00:00 ………………………………………………………… 12:00 ………………………………………………………… 24:00");
-        }
-        if !today.episodes.is_empty() {
-            ui.label(egui::RichText::new("Forward-head episodes today").strong());
-            for e in &today.episodes {
-                ui.label(format!(
-                    "{} · {:.0} min · worst score {:.0} · mostly {}",
-                    &e.start.get(11..16).unwrap_or(""),
-                    e.duration_s / 60.0,
-                    e.min_score,
-                    e.main_signal
-                ));
-            }
-        }
-        ui.heading("This week");
-        let (rect, _) = ui.allocate_exact_size(Vec2::new(420.0, 160.0), egui::Sense::hover());
-        let painter = ui.painter_at(rect);
-        let max = week.iter().map(|(_, t)| t.iter().sum::<f64>()).fold(60.0, f64::max);
-        let slot = rect.width() / 7.0;
-        for (i, (day, t)) in week.iter().enumerate() {
-            let x = rect.left() + i as f32 * slot + slot * 0.2;
-            let mut y = rect.bottom() - 16.0;
-            for (v, c) in t.iter().zip([
-                Color32::from_rgb(76, 175, 80),
-                Color32::from_rgb(255, 179, 0),
-                Color32::from_rgb(229, 57, 53),
-            ]) {
-                let h = (*v / max) as f32 * (rect.height() - 32.0);
-                painter.rect_filled(
-                    egui::Rect::from_min_max(Pos2::new(x, y - h), Pos2::new(x + slot * 0.6, y)),
-                    2.0,
-                    c,
-                );
-                y -= h;
-            }
-            painter.text(
-                Pos2::new(x, rect.bottom() - 14.0),
-                egui::Align2::LEFT_TOP,
-                day,
-                egui::FontId::proportional(11.0),
-                ui.visuals().text_color(),
-            );
-        }
-    }
-
-    fn settings(&mut self, ui: &mut egui::Ui) {
-        self.refresh_settings();
-        ui.label(format!("Settings file: {}", self.link.config_path.display()));
-        ui.add(egui::Slider::new(&mut self.form.sensitivity, 0.0..=100.0).text("Sensitivity"));
-        let (fwd, good) = thresholds_for(self.form.sensitivity);
-        ui.label(format!(
-            "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
-        ));
-        let cameras = self.cache.cameras.get(Duration::from_secs(60), ui.ctx(), || {
-            crate::capture::camera::list().into_iter().map(|c| (c.index, c.name)).collect()
-        });
-        match cameras {
-            None => {
-                ui.label("Looking for cameras…");
-            }
-            Some(c) if c.is_empty() => {
-                ui.label("No camera found.");
-            }
-            Some(cameras) => {
-                let current =
-                    self.form.camera.map(|i| format!("camera {i}")).unwrap_or_else(|| "as configured".into());
-                egui::ComboBox::from_label("Camera").selected_text(current).show_ui(ui, |ui| {
-                    for (i, name) in cameras {
-                        ui.selectable_value(&mut self.form.camera, Some(*i), format!("{i}: {name}"));
-                    }
-                });
-            }
-        }
-        egui::ComboBox::from_label("Alert style")
-            .selected_text(format!("{:?}", self.form.alert_style))
-            .show_ui(ui, |ui| {
-                for s in [AlertStyle::Notify, AlertStyle::Terminal, AlertStyle::Both, AlertStyle::None] {
-                    ui.selectable_value(&mut self.form.alert_style, s, format!("{s:?}"));
-                }
-            });
-        if ui.button("Save settings").clicked() {
-            self.form.message = Some(
-                match settings::save(
-                    &self.link.config_path,
-                    self.form.sensitivity,
-                    self.form.alert_style,
-                    self.form.camera,
-                ) {
-                    Ok(()) => "Saved; the watcher picks it up within 2 seconds.".into(),
-                    Err(e) => format!("Not saved: {e}"),
-                },
-            );
-        }
-        if let Some(m) = &self.form.message {
-            ui.label(m);
-        }
-    }
-
-    fn guidance(&mut self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.heading("Forward head posture");
-            ui.label(
-                "When the head drifts forward of the shoulders, the neck muscles carry far more of its weight. \
-                 Hours of it tighten the upper trapezius and can make the neck and shoulders ache.",
-            );
-            ui.heading("Your screen");
-            ui.label(
-                "Put the top of the screen at eye level and about an arm's length away: a screen that is too low \
-                 pulls the head down and forward. Take a short break every 30 minutes.",
-            );
-            ui.heading("Stretches");
-            for s in self.cache.stretches.all() {
-                ui.label(egui::RichText::new(&s.name).strong());
-                ui.label(&s.text);
-            }
-            ui.heading("Not a medical device");
-            ui.label(
-                "headsup cannot diagnose anything. See a doctor if you have numbness, tingling or weakness in your \
-                 arms or hands, pain after an injury, or neck pain that does not ease.",
-            );
-        });
     }
 }
 
@@ -575,64 +288,6 @@ impl eframe::App for HeadsupApp {
             Tab::Live | Tab::Guidance => {}
         }
     }
-}
-
-/// Today's report and the week's (good, drifting, forward) seconds per day.
-fn load_history(path: &Path) -> Result<History, String> {
-    let j = Journal::open_read_only(path).map_err(|e| e.to_string())?;
-    let today = clock::today();
-    let report = report::build(&j, &Period::day(today)).map_err(|e| e.to_string())?;
-    let mut week = Vec::new();
-    for i in -6..=0 {
-        let d = clock::add_days(today, i);
-        let r = report::build(&j, &Period::day(d)).map_err(|e| e.to_string())?;
-        week.push((format!("{:02}", d.day()), [r.good_s, r.drifting_s, r.forward_head_s]));
-    }
-    Ok((report, week))
-}
-
-/// A privacy blur: the preview averaged over 16-pixel blocks; the linear
-/// texture filter smooths the blocks when it is drawn at full size.
-fn blurred(w: usize, h: usize, rgb: &[u8]) -> egui::ColorImage {
-    const B: usize = 16;
-    let (bw, bh) = (w.div_ceil(B), h.div_ceil(B));
-    let mut out = Vec::with_capacity(bw * bh * 3);
-    for by in 0..bh {
-        for bx in 0..bw {
-            let (mut sum, mut n) = ([0u32; 3], 0u32);
-            for y in by * B..((by + 1) * B).min(h) {
-                for x in bx * B..((bx + 1) * B).min(w) {
-                    let i = (y * w + x) * 3;
-                    for c in 0..3 {
-                        sum[c] += u32::from(rgb[i + c]);
-                    }
-                    n += 1;
-                }
-            }
-            out.extend(sum.map(|v| (v / n.max(1)) as u8));
-        }
-    }
-    egui::ColorImage::from_rgb([bw, bh], &out)
-}
-
-/// Today's recorded minutes, coloured by the state that filled most of each.
-fn load_today_minutes(path: &Path) -> Result<Vec<(u32, Color32)>, String> {
-    let j = Journal::open_read_only(path).map_err(|e| e.to_string())?;
-    let (start, end) = clock::day_span(clock::today()).map_err(|e| e.to_string())?;
-    let rows = j.minutes((start / 60.0) as i64, (end / 60.0).ceil() as i64).map_err(|e| e.to_string())?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let parts = [
-                (r.good_s, Color32::from_rgb(76, 175, 80)),
-                (r.drifting_s, Color32::from_rgb(255, 179, 0)),
-                (r.forward_head_s, Color32::from_rgb(229, 57, 53)),
-                (r.cannot_assess_s, Color32::GRAY),
-            ];
-            let color = parts.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).map_or(Color32::GRAY, |p| p.1);
-            (((r.minute as f64 * 60.0 - start) / 60.0).clamp(0.0, 1439.0) as u32, color)
-        })
-        .collect())
 }
 
 /// Opens the window over a watcher running on its own thread; closing the
@@ -672,6 +327,7 @@ pub fn run(
     wiring.sinks.push(Box::new(Publisher::new(snapshot.clone()).waking(wake)));
     let context = window.ctx.clone();
     let config = opts.setting.config.clone();
+    let calibrated = opts.setting.baseline.is_some();
     let shown = snapshot.clone();
     let done = Arc::new(AtomicBool::new(false));
     let watcher_done = done.clone();
@@ -688,9 +344,13 @@ pub fn run(
     })?;
     let closed = Arc::new(AtomicBool::new(false));
     exit_if_not_closed(stop.clone(), closed.clone(), done.clone(), context.clone());
-    let app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config)
+    let mut app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config)
         .close_on(stop.clone())
         .hide_to(tray_status, window);
+    // Someone already calibrated has been through the essentials.
+    if !calibrated {
+        app.first_run = FirstRun::unless_done(crate::config::paths::data_dir().join("first-run-done"));
+    }
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("headsup")

@@ -2,11 +2,15 @@
 //! toml_edit, so their comments and layout survive. The sensitivity slider
 //! has one documented mapping onto the posture thresholds:
 //! `forward_below = 25 + sensitivity / 2`, `good_above = forward_below + 25`
-//! (the default 50 gives 50 and 75).
+//! (the default 50 gives 50 and 75). Also the settings tab that edits them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use crate::config::{AlertStyle, Config, DEFAULT_TOML};
+use eframe::egui;
+
+use super::HeadsupApp;
+use crate::config::{AlertStyle, Config, ConfigError, DEFAULT_TOML};
 
 /// (forward_below, good_above) for a sensitivity of 0-100.
 pub fn thresholds_for(sensitivity: f32) -> (f32, f32) {
@@ -19,16 +23,29 @@ pub fn sensitivity_of(forward_below: f32) -> f32 {
     ((forward_below - 25.0) * 2.0).clamp(0.0, 100.0)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not TOML: {source}")]
+    Parse { path: PathBuf, source: toml_edit::TomlError },
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
 /// Sets the thresholds and the alert style in `path` (created from the
 /// commented defaults if missing), keeping everything else as it is, and
 /// checks that the result is still valid before writing it.
-pub fn save(path: &Path, sensitivity: f32, style: AlertStyle, camera: Option<u32>) -> Result<(), String> {
+pub fn save(path: &Path, sensitivity: f32, style: AlertStyle, camera: Option<u32>) -> Result<(), SaveError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => DEFAULT_TOML.to_string(),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(source) => return Err(SaveError::Read { path: path.into(), source }),
     };
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut doc: toml_edit::DocumentMut =
+        text.parse().map_err(|source| SaveError::Parse { path: path.into(), source })?;
     let (fwd, good) = thresholds_for(sensitivity);
     let round = |v: f32| f64::from((v * 10.0).round() / 10.0);
     doc["posture"]["forward_below"] = toml_edit::value(round(fwd));
@@ -44,14 +61,65 @@ pub fn save(path: &Path, sensitivity: f32, style: AlertStyle, camera: Option<u32
         doc["camera"]["index"] = toml_edit::value(i64::from(index));
     }
     let out = doc.to_string();
-    Config::parse(&out, path).map_err(|e| e.to_string())?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
+    Config::parse(&out, path)?;
     let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, out)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    path.parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&tmp, out))
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|source| SaveError::Write { path: path.into(), source })
+}
+
+impl HeadsupApp {
+    /// Picks up edits of the settings file made outside the window.
+    fn refresh_settings(&mut self) {
+        if self.link.config_polled.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        self.link.config_polled = Instant::now();
+        match self.link.config_watch.poll() {
+            Some(Ok(cfg)) => {
+                self.form.sensitivity = sensitivity_of(cfg.posture.forward_below);
+                self.form.alert_style = cfg.alerts.style;
+            }
+            Some(Err(e)) => self.form.message = Some(format!("The settings file has an error: {e}")),
+            None => {}
+        }
+    }
+
+    pub(super) fn settings(&mut self, ui: &mut egui::Ui) {
+        self.refresh_settings();
+        ui.label(format!("Settings file: {}", self.link.config_path.display()));
+        ui.add(egui::Slider::new(&mut self.form.sensitivity, 0.0..=100.0).text("Sensitivity"));
+        let (fwd, good) = thresholds_for(self.form.sensitivity);
+        ui.label(format!(
+            "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
+        ));
+        self.camera_choice(ui);
+        egui::ComboBox::from_label("Alert style")
+            .selected_text(format!("{:?}", self.form.alert_style))
+            .show_ui(ui, |ui| {
+                for s in [AlertStyle::Notify, AlertStyle::Terminal, AlertStyle::Both, AlertStyle::None] {
+                    ui.selectable_value(&mut self.form.alert_style, s, format!("{s:?}"));
+                }
+            });
+        if ui.button("Save settings").clicked() {
+            self.save_settings();
+        }
+        if let Some(m) = &self.form.message {
+            ui.label(m);
+        }
+    }
+
+    /// Writes the form into the settings file; says how that went.
+    pub(super) fn save_settings(&mut self) {
+        let f = &self.form;
+        let saved = save(&self.link.config_path, f.sensitivity, f.alert_style, f.camera);
+        self.form.message = Some(match saved {
+            Ok(()) => "Saved; the watcher picks it up within 2 seconds.".into(),
+            Err(e) => format!("Not saved: {e}"),
+        });
+    }
 }
 
 #[cfg(test)]

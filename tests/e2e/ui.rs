@@ -251,9 +251,165 @@ fn history_renders_from_a_real_journal_file() {
     // The journal is read off the UI thread: the first frames say so.
     wait_for("the history", 30, || {
         h.run();
-        h.query_by_label_contains("Good posture").is_some()
+        h.query_by_label_contains("75 % good · 30 min head forward in").is_some()
     });
-    assert!(h.query_by_label_contains("This week").is_some());
+    // The days: the mean good share, the trend (one judged day: none yet).
+    assert!(h.query_by_label_contains("75 % good on average · 30 min head forward").is_some());
+    assert!(h.query_by_label_contains("trend needs 3 judged days").is_some());
+    h.get_by_label("30 days").click();
+    h.run();
+    assert_eq!(h.state().view.history_days, 30);
+}
+
+/// The label of the widget with keyboard focus.
+fn focused(h: &Harness<'_, HeadsupApp>) -> Option<String> {
+    use egui_kittest::kittest::NodeT;
+    h.query_by(|n| n.is_focused()).and_then(|n| n.accesskit_node().label())
+}
+
+/// Presses Tab until the widget labelled `label` has focus (at most 80
+/// times); what was focused on the way.
+fn tab_to(h: &mut Harness<'_, HeadsupApp>, label: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for _ in 0..80 {
+        h.key_press(eframe::egui::Key::Tab);
+        h.run();
+        let now = focused(h).unwrap_or_default();
+        if now == label {
+            return seen;
+        }
+        seen.push(now);
+    }
+    panic!("Tab never reached {label:?}; it went through {seen:?}");
+}
+
+/// Tab reaches every control of every tab (the status bar's, the tab
+/// strip's, each tab's own) and Enter activates them: no mouse anywhere.
+#[test]
+fn every_control_is_reached_and_activated_with_tab_and_enter() {
+    use eframe::egui::Key;
+    let _guard = serial();
+    let (run, app) = start("keyboard");
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    let mut h = harness(app);
+    h.run();
+    let enter = |h: &mut Harness<'_, HeadsupApp>| {
+        h.key_press(Key::Enter);
+        h.run();
+    };
+    let mode = || run.snapshot.lock().map(|s| s.mode).unwrap_or("");
+
+    // The status bar and the live tab.
+    for label in ["Pause", "Snooze 15 min", "Snooze 30 min", "Snooze 60 min", "Live", "History"] {
+        tab_to(&mut h, label);
+    }
+    for label in ["Mirror", "Blur", "Hide image (privacy)", "use this profile", "use desk", "use laptop"] {
+        tab_to(&mut h, label);
+    }
+    tab_to(&mut h, "Mirror");
+    enter(&mut h);
+    assert!(!h.state().view.mirror, "Enter on Mirror did not toggle it");
+    tab_to(&mut h, "laptop");
+    enter(&mut h);
+    assert_eq!(h.state().view.setup, Setup::Laptop);
+    tab_to(&mut h, "Calibrate (5 s)");
+    tab_to(&mut h, "Snooze 30 min");
+    enter(&mut h);
+    wait_for("snoozed by keyboard", 10, || mode() == "snoozed");
+    h.run();
+    tab_to(&mut h, "Resume");
+    enter(&mut h);
+    wait_for("watching again by keyboard", 10, || mode() == "watching");
+
+    // History: the journal is read in the background, then its controls.
+    tab_to(&mut h, "History");
+    enter(&mut h);
+    assert_eq!(h.state().view.tab, Tab::History);
+    wait_for("the history", 30, || {
+        h.run();
+        h.query_by_label("30 days").is_some()
+    });
+    tab_to(&mut h, "7 days");
+    tab_to(&mut h, "30 days");
+    enter(&mut h);
+    assert_eq!(h.state().view.history_days, 30);
+
+    // Settings: the slider, the alert style (opened and chosen), saving.
+    tab_to(&mut h, "Settings");
+    enter(&mut h);
+    tab_to(&mut h, "Sensitivity");
+    tab_to(&mut h, "Alert style");
+    enter(&mut h);
+    tab_to(&mut h, "Terminal");
+    enter(&mut h);
+    assert_eq!(h.state().form.alert_style, headsup::config::AlertStyle::Terminal);
+    tab_to(&mut h, "Save settings");
+    enter(&mut h);
+    let text = std::fs::read_to_string(run.home.join("config.toml")).expect("config");
+    assert!(text.contains("style = \"terminal\""), "{text}");
+
+    tab_to(&mut h, "Guidance");
+    enter(&mut h);
+    assert_eq!(h.state().view.tab, Tab::Guidance);
+}
+
+/// A first run: the privacy promise, the camera with its live preview,
+/// calibration, the alert style; finishing saves the choice and the
+/// marker, and the window shows its tabs. All by keyboard.
+#[test]
+fn the_first_run_leads_through_privacy_camera_calibration_and_alerts() {
+    use eframe::egui::Key;
+    use headsup::ui::first_run::{FirstRun, Step};
+    let _guard = serial();
+    let (run, mut app) = start("first-run");
+    let marker = run.home.join("first-run-done");
+    app.first_run = FirstRun::unless_done(marker.clone());
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    let mut h = harness(app);
+    h.run();
+    let enter = |h: &mut Harness<'_, HeadsupApp>| {
+        h.key_press(Key::Enter);
+        h.run();
+    };
+    let step = |h: &Harness<'_, HeadsupApp>| h.state().first_run.as_ref().map(|f| f.step);
+    assert!(h.query_by_label_contains("no frame ever leaves it").is_some());
+    assert!(h.query_by_label_contains("not a medical device").is_some());
+    assert!(h.query_by_label("Live").is_none(), "the tabs show during the first run");
+    tab_to(&mut h, "Continue");
+    enter(&mut h);
+    assert_eq!(step(&h), Some(Step::Camera));
+    assert!(h.query_by_label_contains("head and both shoulders").is_some());
+    tab_to(&mut h, "Back");
+    enter(&mut h);
+    assert_eq!(step(&h), Some(Step::Privacy));
+    tab_to(&mut h, "Continue");
+    enter(&mut h);
+    tab_to(&mut h, "Continue");
+    enter(&mut h);
+    assert_eq!(step(&h), Some(Step::Calibrate));
+    // Not calibrated yet: the way on says it skips.
+    assert!(h.query_by_label("Skip for now").is_some());
+    tab_to(&mut h, "Calibrate (5 s)");
+    enter(&mut h);
+    wait_for("calibration to finish", 30, || {
+        run.snapshot.lock().map(|s| s.baseline.is_some()).unwrap_or(false)
+    });
+    h.run();
+    tab_to(&mut h, "Continue");
+    enter(&mut h);
+    assert_eq!(step(&h), Some(Step::Alerts));
+    tab_to(&mut h, "Not at all: only the journal and the tray icon");
+    enter(&mut h);
+    tab_to(&mut h, "Finish");
+    enter(&mut h);
+    assert!(h.state().first_run.is_none());
+    assert!(marker.is_file(), "no first-run marker");
+    let text = std::fs::read_to_string(run.home.join("config.toml")).expect("config");
+    assert!(text.contains("style = \"none\""), "{text}");
+    h.run();
+    assert!(h.query_by_label("Live").is_some(), "no tabs after the first run");
+    // Once finished, never again.
+    assert!(FirstRun::unless_done(marker).is_none());
 }
 
 /// A real X server (Xvfb) on a display of its own, killed on drop; the
