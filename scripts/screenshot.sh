@@ -14,7 +14,7 @@ cleanup() { kill "${app:-}" "${xvfb:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 mkdir -p "$work/frames"
 n=0
-for f in $(for i in $(seq 1 12); do echo straight_hf; done) $(for i in $(seq 1 40); do echo hunchback_hf; done); do
+for f in $(for i in $(seq 1 12); do echo straight_hf; done) $(for i in $(seq 1 200); do echo hunchback_hf; done); do
   ln -s "$(realpath "$side/nvinay_$f.jpg")" "$work/frames/$(printf %05d $n).jpg"; n=$((n + 1))
 done
 cargo build --release -q
@@ -24,6 +24,7 @@ sleep 2
 DISPLAY=:77 LIBGL_ALWAYS_SOFTWARE=1 ./target/release/headsup watch --source "$work/frames" --fps 2 --realtime \
   --no-control --calibrate "$side"/nvinay_straight_hf.jpg "$side"/nvinay_straight_hf.jpg "$side"/nvinay_straight_hf.jpg \
   >/dev/null 2>&1 & app=$!
-sleep "${WAIT:-14}"
+# A minute into the hunched stretch: the head-forward state, its alert sent.
+sleep "${WAIT:-75}"
 import -display :77 -window root assets/screenshot.png
 echo "wrote assets/screenshot.png"

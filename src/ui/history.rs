@@ -107,10 +107,16 @@ fn day_label(d: Date) -> String {
     format!("{} {}", d.strftime("%a"), d.day())
 }
 
+/// "1 episode", "3 episodes".
+fn count(n: usize, one: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") }
+}
+
 /// A bar plot that does not pan or zoom: it is read, not explored, and
 /// keyboard focus passes over it.
 fn still_plot(id: &str, height: f32) -> Plot<'static> {
     Plot::new(id)
+        .show_y(false)
         .height(height)
         .allow_zoom(false)
         .allow_drag(false)
@@ -164,10 +170,10 @@ fn today_timeline(ui: &mut egui::Ui, data: &HistoryData) {
     ui.heading("Today");
     ui.label(match r.good_percent {
         Some(g) => format!(
-            "{g:.0} % good · {:.0} min head forward in {} episodes · {} alerts · {:.0} min watched",
+            "{g:.0} % good · {:.0} min head forward in {} · {} · {:.0} min watched",
             r.forward_head_s / 60.0,
-            r.episodes.len(),
-            r.alerts,
+            count(r.episodes.len(), "episode"),
+            count(r.alerts, "alert"),
             r.monitored_s / 60.0
         ),
         None => "Nothing judged today yet.".into(),
@@ -185,7 +191,6 @@ fn today_timeline(ui: &mut egui::Ui, data: &HistoryData) {
         .include_x(0.0)
         .include_x(24.0)
         .include_y(1.0)
-        .show_y(false)
         .show_axes([true, false])
         .show_grid([true, false])
         .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 3.0, 6.0]))
@@ -219,8 +224,9 @@ fn days_plots(ui: &mut egui::Ui, days: &[Day]) {
     let mean = (!judged.is_empty()).then(|| judged.iter().sum::<f64>() / judged.len() as f64);
     let trend = trend_per_week(days);
     ui.label(format!(
-        "{} · {forward:.0} min head forward in {episodes} episodes · trend {}",
+        "{} · {forward:.0} min head forward in {} · trend {}",
         mean.map_or("no day judged yet".into(), |m| format!("{m:.0} % good on average")),
+        count(episodes, "episode"),
         trend.map_or("needs 3 judged days".into(), |t| format!("{t:+.1} points a week")),
     ));
     let labels: Vec<String> = days.iter().map(|d| day_label(d.date)).collect();
@@ -241,7 +247,10 @@ fn days_plots(ui: &mut egui::Ui, days: &[Day]) {
         .enumerate()
         .filter_map(|(i, d)| d.good_percent.map(|g| Bar::new(i as f64, g).width(0.6).name(day_label(d.date))))
         .collect();
+    let last = days.len() as f64 - 0.5;
     still_plot("good share", 150.0)
+        .include_x(-0.5)
+        .include_x(last)
         .include_y(0.0)
         .include_y(100.0)
         .y_axis_label("% good")
@@ -260,14 +269,13 @@ fn days_plots(ui: &mut egui::Ui, days: &[Day]) {
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            Bar::new(i as f64, d.forward_min).width(0.6).name(format!(
-                "{}: {} episodes",
-                day_label(d.date),
-                d.episodes
-            ))
+            let what = format!("{}: {}", day_label(d.date), count(d.episodes, "episode"));
+            Bar::new(i as f64, d.forward_min).width(0.6).name(what)
         })
         .collect();
     still_plot("forward minutes", 130.0)
+        .include_x(-0.5)
+        .include_x(last)
         .include_y(0.0)
         .include_y(10.0)
         .y_axis_label("min head forward")

@@ -174,7 +174,17 @@ impl HeadsupApp {
             painter.add(egui::Shape::line(points, Stroke::new(14.0, c)));
         }
         let score = snap.assessment.and_then(|a| a.score);
-        let state = snap.assessment.map(|a| a.state);
+        // The number in the colour of the band it falls in.
+        let band = |s: f32| {
+            if s < fwd {
+                red
+            } else if s < good {
+                amber
+            } else {
+                green
+            }
+        };
+        let ink = score.map_or(ui.visuals().weak_text_color(), band);
         if let Some(s) = score {
             painter.line_segment([centre, at(s, radius - 4.0)], Stroke::new(3.0, ui.visuals().text_color()));
         }
@@ -185,7 +195,7 @@ impl HeadsupApp {
             egui::Align2::CENTER_CENTER,
             text,
             egui::FontId::proportional(28.0),
-            color_of(state),
+            ink,
         );
         painter.text(
             centre + Vec2::new(0.0, 12.0),
