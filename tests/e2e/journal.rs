@@ -308,6 +308,7 @@ fn rusqlite_set_version(path: &Path, v: i32) {
 
 #[test]
 fn the_chart_shows_the_day_and_the_week() {
+    use headsup::report::chart::{self, Region};
     let h = home("chart");
     let path = h.join("journal.sqlite3");
     synthetic_week(&path);
@@ -325,15 +326,50 @@ fn the_chart_shows_the_day_and_the_week() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let img = image::open(&png).expect("png").into_rgb8();
-    assert_eq!(img.dimensions(), (960, 440));
-    let count = |c: [u8; 3]| img.pixels().filter(|p| p.0 == c).count();
-    let (green, amber, red) = (count([76, 175, 80]), count([255, 179, 0]), count([229, 57, 53]));
+    assert_eq!(img.dimensions(), (chart::W, chart::H));
+    let count = |c: image::Rgb<u8>| img.pixels().filter(|p| **p == c).count();
+    let (green, amber, red) = (count(chart::GOOD), count(chart::DRIFTING), count(chart::FORWARD));
     // Seven bars, mostly good, and today's 09:00-10:00 on the timeline.
-    assert!(green > 5000 && amber > 1000 && red > 500, "{green} {amber} {red}");
-    assert!(green > amber && amber > red);
-    // The timeline column at 09:20 (minute 560 of 1440) is green.
-    let x = 40 + 560 * 880 / 1440;
-    assert_eq!(img.get_pixel(x, 100).0, [76, 175, 80]);
+    assert!(green > 20_000 && amber > 4000 && red > 1000, "{green} {amber} {red}");
+    assert!(green > amber && amber > red, "{green} {amber} {red}");
+    // The timeline column at 09:20 (9 h 20 after local midnight) is green.
+    let (start, end) = headsup::clock::day_span(today()).expect("today");
+    let p = chart::DAY_PLOT;
+    let x = p.x0 + ((p.x1 - 1 - p.x0) as f64 * (560.5 * 60.0) / (end - start)) as u32;
+    assert_eq!(*img.get_pixel(x, (p.y0 + p.y1) / 2), chart::GOOD, "x = {x}");
+
+    // Words: dark text pixels where the title, legend and axis labels are.
+    let ink = |r: Region| ink_pixels(&img, r);
+    for (what, r) in [
+        ("title", chart::TITLE),
+        ("legend", chart::LEGEND),
+        ("clock times under the timeline", chart::DAY_TICKS),
+        ("day names under the bars", chart::WEEK_DAYS),
+    ] {
+        assert!(ink(r) > 150, "{what}: {} dark pixels in {r:?}", ink(r));
+    }
+    // ...and none where nothing is written: right of the title, and in the
+    // lower half of the gap between the first two bars.
+    let beside_title = Region { x0: 760, y0: 0, x1: chart::W, y1: 44 };
+    let w = chart::WEEK_PLOT;
+    let slot = (w.x1 - w.x0) / 7;
+    let between_bars = Region {
+        x0: w.x0 + slot * 4 / 5 + 2,
+        y0: (w.y0 + w.y1) / 2,
+        x1: w.x0 + slot * 6 / 5 - 2,
+        y1: w.y1 - 2,
+    };
+    for (what, r) in [("beside the title", beside_title), ("between the bars", between_bars)] {
+        assert_eq!(ink(r), 0, "{what}: {r:?}");
+    }
+}
+
+/// Near-black pixels in `r`: text, which is drawn darker than any bar, axis or grid line.
+fn ink_pixels(img: &image::RgbImage, r: headsup::report::chart::Region) -> usize {
+    (r.y0..r.y1)
+        .flat_map(|y| (r.x0..r.x1).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 100))
+        .count()
 }
 
 /// Pseudo-random extra kill delays (a fixed-seed LCG, so runs are reproducible).
