@@ -443,11 +443,12 @@ fn install_writes_the_menu_entry_and_icon_and_uninstall_removes_exactly_them() {
     let login = env.home.join("config/autostart/headsup.desktop");
     ok(&env.run(&["install", "--autostart"]));
     let exe = env!("CARGO_BIN_EXE_headsup");
-    for file in [&entry, &login] {
+    // The menu opens the window; login starts in the tray.
+    for (file, exec) in [(&entry, "watch"), (&login, "watch --tray")] {
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(text.starts_with("[Desktop Entry]\nType=Application\nName=headsup\n"), "{text}");
         assert!(
-            text.contains(&format!("Exec=\"{exe}\" watch\n")) && text.contains("Icon=headsup\n"),
+            text.contains(&format!("Exec=\"{exe}\" {exec}\n")) && text.contains("Icon=headsup\n"),
             "{text}"
         );
     }
