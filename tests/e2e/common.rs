@@ -145,3 +145,22 @@ impl Env {
 pub fn ok(out: &Output) {
     assert!(out.status.success(), "headsup failed:\n{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `n` frames of good posture in `env`'s `frames/` folder (symlinks to the
+/// shared case4 images, never copied), and those images, to calibrate from.
+pub fn case4_frames(env: &Env, n: usize) -> (String, Vec<String>) {
+    let frames = env.home.join("frames");
+    std::fs::create_dir_all(&frames).expect("frames");
+    let src = testdata().join("unlicensed/front_neck_grades");
+    let mut cal: Vec<String> = std::fs::read_dir(&src)
+        .expect("grades")
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .filter(|p| p.contains("case4"))
+        .collect();
+    cal.sort();
+    for i in 0..n {
+        std::os::unix::fs::symlink(&cal[i % cal.len()], frames.join(format!("{i:05}.jpg"))).expect("link");
+    }
+    (frames.display().to_string(), cal)
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 use zbus::blocking::{Connection, Proxy, connection};
 use zbus::zvariant::OwnedValue;
 
-use crate::common::{Env, ok, serial, testdata};
+use crate::common::{Env, case4_frames, ok, serial};
 use crate::ui::{Xvfb, wait_exit, wait_for};
 
 /// A private session bus, killed on drop.
@@ -115,29 +115,10 @@ fn click(menu: &Proxy<'_>, text: &str) {
     let () = menu.call("Event", &(*id, "clicked", OwnedValue::from(0_u8), 0_u32)).expect("Event");
 }
 
-/// 400 frames of good posture (symlinks to the shared test images, never
-/// copied) and the frames to calibrate from.
-fn frames(env: &Env) -> (String, Vec<String>) {
-    let frames = env.home.join("frames");
-    std::fs::create_dir_all(&frames).expect("frames");
-    let src = testdata().join("unlicensed/front_neck_grades");
-    let mut cal: Vec<String> = std::fs::read_dir(&src)
-        .expect("grades")
-        .flatten()
-        .map(|e| e.path().display().to_string())
-        .filter(|p| p.contains("case4"))
-        .collect();
-    cal.sort();
-    for i in 0..400 {
-        std::os::unix::fs::symlink(&cal[i % cal.len()], frames.join(format!("{i:05}.jpg"))).expect("link");
-    }
-    (frames.display().to_string(), cal)
-}
-
 /// `headsup watch --tray` as login starts it, on `bus` and `x`.
 fn start_in_tray(env: &Env, bus: &SessionBus, x: &Xvfb) -> Child {
     env.write_config("");
-    let (source, cal) = frames(env);
+    let (source, cal) = case4_frames(env, 400);
     let events = env.home.join("events.jsonl").display().to_string();
     let mut args = vec!["watch", "--tray", "--runtime", "rten", "--model", "lite", "--fps", "4"];
     args.extend(["--source", &source, "--realtime", "--events", &events, "--calibrate"]);

@@ -116,6 +116,13 @@ pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// [`start`], once the first frame is judged, with the app in a harness.
+fn started(name: &str) -> (Running, Harness<'static, HeadsupApp>) {
+    let (run, app) = start(name);
+    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
+    (run, harness(app))
+}
+
 fn harness(app: HeadsupApp) -> Harness<'static, HeadsupApp> {
     Harness::builder()
         .with_size(eframe::egui::Vec2::new(800.0, 900.0))
@@ -125,9 +132,7 @@ fn harness(app: HeadsupApp) -> Harness<'static, HeadsupApp> {
 #[test]
 fn snooze_and_resume_change_the_watchers_state() {
     let _guard = serial();
-    let (run, app) = start("snooze");
-    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
-    let mut h = harness(app);
+    let (run, mut h) = started("snooze");
     // The privacy blur redraws the preview from 16-px blocks.
     h.state_mut().view.blur_image = true;
     h.run();
@@ -148,9 +153,7 @@ fn snooze_and_resume_change_the_watchers_state() {
 #[test]
 fn the_calibration_wizard_produces_a_profile() {
     let _guard = serial();
-    let (run, app) = start("calibrate");
-    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
-    let mut h = harness(app);
+    let (run, mut h) = started("calibrate");
     assert!(h.query_by_label_contains("Not calibrated yet").is_some());
     // The laptop setup gets its own profile.
     h.get_by_label("laptop").click();
@@ -191,10 +194,8 @@ fn the_default_setup_is_the_profile_the_watcher_started_with() {
 #[test]
 fn a_settings_edit_writes_the_toml_and_the_watcher_reloads_it() {
     let _guard = serial();
-    let (run, app) = start("settings");
     // The watcher watches the file from its first frame on.
-    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
-    let mut h = harness(app);
+    let (run, mut h) = started("settings");
     h.state_mut().view.tab = Tab::Settings;
     h.run();
     h.state_mut().form.sensitivity = 80.0;
@@ -289,9 +290,7 @@ fn tab_to(h: &mut Harness<'_, HeadsupApp>, label: &str) -> Vec<String> {
 fn every_control_is_reached_and_activated_with_tab_and_enter() {
     use eframe::egui::Key;
     let _guard = serial();
-    let (run, app) = start("keyboard");
-    wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
-    let mut h = harness(app);
+    let (run, mut h) = started("keyboard");
     h.run();
     let enter = |h: &mut Harness<'_, HeadsupApp>| {
         h.key_press(Key::Enter);
@@ -504,21 +503,8 @@ fn sigterm_closes_the_window_and_flushes_the_journal() {
     let x = Xvfb::start();
     let env = Env::new("window-sigterm");
     env.write_config("");
-    let frames = env.home.join("frames");
-    std::fs::create_dir_all(&frames).expect("frames");
-    let src = testdata().join("unlicensed/front_neck_grades");
-    let mut cal: Vec<String> = std::fs::read_dir(&src)
-        .expect("grades")
-        .flatten()
-        .map(|e| e.path().display().to_string())
-        .filter(|p| p.contains("case4"))
-        .collect();
-    cal.sort();
-    for i in 0..400 {
-        std::os::unix::fs::symlink(&cal[i % cal.len()], frames.join(format!("{i:05}.jpg"))).expect("link");
-    }
+    let (source, cal) = case4_frames(&env, 400);
     let events = env.home.join("events.jsonl").display().to_string();
-    let source = frames.display().to_string();
     let mut args = vec!["watch", "--runtime", "rten", "--model", "lite", "--no-control"];
     args.extend(["--source", &source, "--realtime", "--events", &events, "--calibrate"]);
     args.extend(cal.iter().map(String::as_str));
