@@ -236,13 +236,28 @@ pub struct AlertsConfig {
     pub quiet_hours: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PoseConfig {
     pub model: ModelKind,
     pub runtime: RuntimeChoice,
     pub threads: usize,
     pub ort_library: String,
+    /// Skip the landmark model on frames that have not changed (see
+    /// `pose::gate`); read by the watcher, so a reload applies it.
+    pub skip_still_frames: bool,
+}
+
+impl Default for PoseConfig {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::default(),
+            runtime: RuntimeChoice::default(),
+            threads: 0,
+            ort_library: String::new(),
+            skip_still_frames: true,
+        }
+    }
 }
 
 impl Config {

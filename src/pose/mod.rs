@@ -13,6 +13,7 @@
 
 pub mod crop;
 pub mod detector;
+pub mod gate;
 pub mod landmarks;
 pub mod models;
 pub mod roi;
@@ -209,6 +210,14 @@ impl PoseEstimator {
     /// The person of the last frame, if any.
     pub fn last_pose(&self) -> Option<&Pose> {
         self.result.pose.as_ref()
+    }
+
+    /// The last result again, for a frame the change gate ([`gate`]) let
+    /// by without the model: the same landmarks, no model time.
+    pub fn carried(&mut self) -> &PoseResult {
+        self.result.detector_ran = false;
+        self.result.timings = Timings::default();
+        &self.result
     }
 
     /// Forgets the tracked person: the next frame starts with the detector.

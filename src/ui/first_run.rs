@@ -76,6 +76,10 @@ impl HeadsupApp {
                 _ => "Continue",
             };
             if ui.button(label).clicked() {
+                // A camera chosen is used at once, so the next steps see it.
+                if step == Step::Camera && self.form.camera.is_some() {
+                    self.save_settings();
+                }
                 match next {
                     Some(s) => self.go(s),
                     None => self.finish_first_run(),

@@ -100,6 +100,8 @@ pub struct Started<'a> {
 pub struct Summary {
     pub frames_read: u64,
     pub frames_processed: u64,
+    /// Judged frames the landmark model ran on (the rest were still).
+    pub inferences: u64,
     pub frames_dropped: u64,
     pub bad_frames: u64,
     pub alerts: u64,

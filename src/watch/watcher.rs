@@ -14,6 +14,7 @@ use super::{Event, Summary};
 use crate::calibrate::Session;
 use crate::capture::Frame;
 use crate::config::Config;
+use crate::pose::gate::ChangeGate;
 use crate::pose::{PoseError, PoseEstimator};
 use crate::posture::{Assessment, Baseline, PostureEngine, State};
 use crate::profiles::{DEFAULT_PROFILE, Profiles};
@@ -38,6 +39,7 @@ struct Calibrating {
 
 pub struct Watcher {
     estimator: PoseEstimator,
+    gate: ChangeGate,
     engine: PostureEngine,
     setting: Setting,
     mode: Mode,
@@ -56,6 +58,7 @@ impl Watcher {
         let engine = PostureEngine::new(setting.config.posture_params(), setting.baseline.clone());
         Self {
             estimator,
+            gate: ChangeGate::default(),
             engine,
             setting,
             mode: Mode::Watching,
@@ -214,6 +217,8 @@ impl Watcher {
         if std::mem::take(&mut self.camera_out) {
             self.engine.interrupt();
         }
+        // Another camera, or the same one moved: look again.
+        self.gate.reset();
         self.source.clone_from(&source);
         sinks.event(t, &Event::CameraFound { source });
     }
@@ -235,7 +240,14 @@ impl Watcher {
     /// Judges one frame at `t` and tells the sinks.
     pub fn frame(&mut self, t: f64, frame: &Frame<'_>, sinks: &mut Sinks) -> Result<Assessment, PoseError> {
         let interval = 1.0 / self.fps();
-        let result = self.estimator.track(frame, t)?;
+        // Calibration reads the spread of every frame: never skipped.
+        let force = self.calibrating.is_some() || !self.setting.config.pose.skip_still_frames;
+        let result = if self.gate.must_run(frame, t, force) {
+            self.summary.inferences += 1;
+            self.estimator.track(frame, t)?
+        } else {
+            self.estimator.carried()
+        };
         let luma = frame.mean_luma();
         let mut progress = None;
         if let Some(c) = self.calibrating.as_mut() {

@@ -468,3 +468,91 @@ fn install_writes_the_menu_entry_and_icon_and_uninstall_removes_exactly_them() {
     let out = env.run(&["autostart", "off"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("autostart was not on"));
 }
+
+/// Frames from the MIT-licensed upright side view, with the head and neck
+/// (the rows above the shoulders, blended into the rows below) pushed
+/// `shift(i)` pixels forward (of 720), and sensor noise of ±4 levels drawn afresh
+/// for each frame; written as JPEG files.
+fn side_view_frames(dir: &Path, n: usize, shift: impl Fn(usize) -> f32) {
+    std::fs::create_dir_all(dir).expect("frames dir");
+    let up = image::open(testdata().join("side_view/nvinay_straight_hf.jpg")).expect("side view").into_rgb8();
+    let w = up.width();
+    let mut seed: u32 = 0x9e37_79b9;
+    for i in 0..n {
+        let s = shift(i);
+        let mut img = image::RgbImage::new(w, up.height());
+        for (x, y, px) in img.enumerate_pixels_mut() {
+            // He faces left: forward is -x. The whole shift above the chin
+            // (y = 230), none from the top of the shoulders (y = 290) down.
+            let k = ((290.0 - y as f32) / 60.0).clamp(0.0, 1.0);
+            let sx = (x as f32 + s * k).round().clamp(0.0, (w - 1) as f32) as u32;
+            let src = up.get_pixel(sx, y).0;
+            for (out, v) in px.0.iter_mut().zip(src) {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                *out = (f32::from(v) + (seed % 9) as f32 - 4.0).clamp(0.0, 255.0) as u8;
+            }
+        }
+        img.save(dir.join(format!("{i:05}.jpg"))).expect("write frame");
+    }
+}
+
+/// What happened and when, on the replay clock.
+type Timed = Vec<(String, f64)>;
+
+/// (state, t) of every state change, and (kind, t) of every alert.
+fn states_and_alerts(env: &Env) -> (Timed, Timed) {
+    let ev = env.events();
+    let pick = |what: &str, field: &str| -> Timed {
+        ev.iter()
+            .filter(|e| e["event"] == what)
+            .map(|e| (e[field].as_str().unwrap_or("").to_string(), e["t"].as_f64().unwrap_or(-1.0)))
+            .collect()
+    };
+    (pick("state", "state"), pick("alert", "kind"))
+}
+
+/// The change gate: a still person costs the model at most one frame in
+/// four, and a slow change (the head drifting 100 px forward over a
+/// minute, then held there a minute) gives the same states and alerts as
+/// the model on every frame, each within the gate's 3 s.
+#[test]
+fn still_frames_skip_the_model_and_no_transition_is_missed() {
+    let _guard = serial();
+    let side = testdata().join("side_view/nvinay_straight_hf.jpg").display().to_string();
+    let cal = vec![side.clone(), side.clone(), side];
+    let run = |name: &str, cfg: &str, frames: &Path| {
+        let env = Env::new(name);
+        env.write_config(cfg);
+        let events = env.home.join("events.jsonl").display().to_string();
+        let out = env.run(&watch_args(&frames.display().to_string(), &events, &[], &cal));
+        ok(&out);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        (env, err)
+    };
+    let work = Env::new("gate-frames");
+    let still = work.home.join("still");
+    side_view_frames(&still, 60, |_| 0.0);
+    let (_, err) = run("gate-still", "", &still);
+    let line = err.lines().find(|l| l.contains("through the model")).expect("summary line");
+    let nums: Vec<u64> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+    let (judged, inferred) = (nums[1], nums[2]);
+    eprintln!("gate, still person: {line}");
+    assert_eq!(judged, 60, "{line}");
+    assert!(inferred * 4 <= judged, "the model ran on {inferred} of {judged} still frames");
+
+    let slow = work.home.join("slow");
+    side_view_frames(&slow, 240, |i| 100.0 * (i as f32 / 120.0).min(1.0));
+    let (gated, err_on) = run("gate-on", "", &slow);
+    let (every, err_off) = run("gate-off", "[pose]\nskip_still_frames = false\n", &slow);
+    let (on, off) = (states_and_alerts(&gated), states_and_alerts(&every));
+    eprintln!("gate on: {on:?}\ngate off: {off:?}\n{err_on}{err_off}");
+    assert!(off.1.iter().any(|(k, _)| k == "forward_head"), "the hunched minute alerts: {off:?}");
+    for (a, b) in [(&on.0, &off.0), (&on.1, &off.1)] {
+        assert_eq!(a.iter().map(|x| &x.0).collect::<Vec<_>>(), b.iter().map(|x| &x.0).collect::<Vec<_>>());
+        for (x, y) in a.iter().zip(b.iter()) {
+            assert!((x.1 - y.1).abs() <= headsup::pose::gate::MAX_SKIP_S, "{x:?} vs {y:?}");
+        }
+    }
+}
