@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # CPU share of a real-time `watch --headless` through the emulated UVC
 # camera (tests/camera_emu/v4l2emu.c) at 2 fps, for one runtime.
-#   bash scripts/camera_cpu.sh [rten|onnxruntime] [seconds] [binary]
+#   bash scripts/camera_cpu.sh [rten|onnxruntime] [seconds] [binary] [moving|still]
+# moving: the camera cycles through six photos of a person (every frame
+# differs); still: one photo with fresh sensor noise on each of 16 copies
+# (ImageMagick), a person sitting still, which the change gate skips.
 # Frames: the camera fixtures the e2e tests write (run `cargo test --test e2e camera::` once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runtime=${1:-rten}; secs=${2:-120}; bin=${3:-target/release/headsup}
+runtime=${1:-rten}; secs=${2:-120}; bin=${3:-target/release/headsup}; scene=${4:-moving}
 frames=target/tmp/camera-frames
 ls "$frames"/case4_*[0-9].jpg >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cc -shared -fPIC -O2 -o "$work/emu.so" tests/camera_emu/v4l2emu.c -ldl -lpthread
 good=$(ls "$frames"/case4_[0-9].jpg | tr '\n' ' ')
-printf 'log %s/log\ndevice 0\nname Emu Cam\nformat MJPG 640x480 30,15,5 %s\n' "$work" "$good" > "$work/emu"
+shown=$good
+if [ "$scene" = still ]; then
+  first=$(ls "$frames"/case4_[0-9].jpg | head -1)
+  for i in $(seq -w 1 16); do
+    convert "$first" -seed "$i" -attenuate 0.3 +noise Gaussian -quality 90 "$work/still_$i.jpg"
+  done
+  shown=$(ls "$work"/still_*.jpg | tr '\n' ' ')
+fi
+printf 'log %s/log\ndevice 0\nname Emu Cam\nformat MJPG 640x480 30,15,5 %s\n' "$work" "$shown" > "$work/emu"
 mkdir -p "$work/cfg/headsup" "$work/data" "$work/run"
 printf '[camera]\nfps_good = 2.0\nfps_drifting = 2.0\n[alerts]\nstyle = "none"\n' > "$work/cfg/headsup/config.toml"
 XDG_CONFIG_HOME=$work/cfg XDG_DATA_HOME=$work/data XDG_RUNTIME_DIR=$work/run \
@@ -25,5 +36,5 @@ sleep "$secs"
 t1=$(awk '{print $14+$15}' /proc/$pid/stat)
 kill -TERM $pid; wait $pid || true
 awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" -v r="$runtime" \
-  'BEGIN { printf "%s: %.1f%% of one core over %d s at 2 fps\n", r, 100*(b-a)/hz/s, s }'
+  -v scene="$scene" 'BEGIN { printf "%s, %s person: %.1f%% of one core over %d s at 2 fps\n", r, scene, 100*(b-a)/hz/s, s }'
 tail -1 "$work/err"

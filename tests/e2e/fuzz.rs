@@ -160,7 +160,8 @@ proptest! {
         // And as YUYV of any size the bytes might claim.
         let (w, h) = (u32::from(bytes.first().copied().unwrap_or(0)) * 8, u32::from(bytes.get(1).copied().unwrap_or(0)) * 8);
         let (yuyv, largest) = largest_allocation(|| decode(PixelFormat::Yuyv, &bytes, w, h, &mut rgb));
-        prop_assert!(largest <= (bytes.len() / 2 * 3).max(1) + 64, "{largest} bytes from {} bytes of YUYV", bytes.len());
+        // (Plus the error message a short frame gets: 84 bytes for 13 bytes seen.)
+        prop_assert!(largest <= (bytes.len() / 2 * 3).max(1) + 256, "{largest} bytes from {} bytes of YUYV", bytes.len());
         if yuyv.is_ok() {
             prop_assert_eq!(rgb.len(), w as usize * h as usize * 3);
         }

@@ -421,18 +421,22 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Self {
-        let n = 80 + std::process::id() % 150;
-        let display = format!(":{n}");
-        let child = std::process::Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-            .stdout(std::process::Stdio::null())
+        use std::io::BufRead;
+        // Xvfb picks a free display itself and says which once it listens;
+        // a number of our own could be held by a server killed earlier.
+        let mut child = std::process::Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("the window tests need Xvfb (apt-get install xvfb; .ci/run does): {e}")
             });
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        wait_for("Xvfb", 20, || socket.exists());
+        let mut line = String::new();
+        let out = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(out).read_line(&mut line).expect("Xvfb's display");
+        let display = format!(":{}", line.trim());
+        assert!(display.len() > 1, "Xvfb did not start");
         Self { child, display }
     }
 
@@ -489,7 +493,14 @@ impl Xvfb {
 }
 
 impl Drop for Xvfb {
+    /// SIGTERM, so the server removes its lock and socket.
     fn drop(&mut self) {
+        // SAFETY: a signal to our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
