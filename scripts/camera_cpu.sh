@@ -24,7 +24,10 @@ if [ "$scene" = still ]; then
 fi
 printf 'log %s/log\ndevice 0\nname Emu Cam\nformat MJPG 640x480 30,15,5 %s\n' "$work" "$shown" > "$work/emu"
 mkdir -p "$work/cfg/headsup" "$work/data" "$work/run"
-printf '[camera]\nfps_good = 2.0\nfps_drifting = 2.0\n[alerts]\nstyle = "none"\n' > "$work/cfg/headsup/config.toml"
+# GATE=off runs the model on every frame (the change gate off), to compare.
+skip=true; [ "${GATE:-on}" = off ] && skip=false
+printf '[camera]\nfps_good = 2.0\nfps_drifting = 2.0\n[alerts]\nstyle = "none"\n[pose]\nskip_still_frames = %s\n' "$skip" \
+  > "$work/cfg/headsup/config.toml"
 XDG_CONFIG_HOME=$work/cfg XDG_DATA_HOME=$work/data XDG_RUNTIME_DIR=$work/run \
 LD_PRELOAD=$work/emu.so V4L2EMU_CONFIG=$work/emu \
   "$bin" watch --headless --runtime "$runtime" --no-journal --calibrate $good 2>"$work/err" &
@@ -36,5 +39,5 @@ sleep "$secs"
 t1=$(awk '{print $14+$15}' /proc/$pid/stat)
 kill -TERM $pid; wait $pid || true
 awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" -v r="$runtime" \
-  -v scene="$scene" 'BEGIN { printf "%s, %s person: %.1f%% of one core over %d s at 2 fps\n", r, scene, 100*(b-a)/hz/s, s }'
+  -v scene="$scene" -v gate="${GATE:-on}" 'BEGIN { printf "%s, %s person, gate %s: %.1f%% of one core over %d s at 2 fps\n", r, scene, gate, 100*(b-a)/hz/s, s }'
 tail -1 "$work/err"
