@@ -516,7 +516,7 @@ fn states_and_alerts(env: &Env) -> (Timed, Timed) {
 /// The change gate: a still person costs the model at most one frame in
 /// four, and a slow change (the head drifting 100 px forward over a
 /// minute, then held there a minute) gives the same states and alerts as
-/// the model on every frame, each within the gate's 3 s.
+/// the model on every frame, each within the gate's 5 s.
 #[test]
 fn still_frames_skip_the_model_and_no_transition_is_missed() {
     let _guard = serial();
