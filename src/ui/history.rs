@@ -131,16 +131,13 @@ fn still_plot(id: &str, height: f32) -> Plot<'static> {
 impl HeadsupApp {
     pub(super) fn history(&mut self, ui: &mut egui::Ui) {
         let path = self.link.journal_path.clone();
-        let loaded = self
-            .cache
-            .history
-            .get(Duration::from_secs(30), ui.ctx(), move || load(&path).map_err(|e| e.to_string()));
+        let loaded = self.cache.history.get(Duration::from_secs(30), ui.ctx(), move || load(&path));
         let data = match loaded {
             None => {
                 ui.label("Reading the journal…");
                 return;
             }
-            Some(Err(e)) if e.contains("no journal") => {
+            Some(Err(HistoryError::Journal(JournalError::Missing { .. }))) => {
                 ui.label("Nothing recorded yet: the history fills in as headsup watches.");
                 return;
             }

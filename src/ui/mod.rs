@@ -97,7 +97,7 @@ struct Cache {
     texture: Option<egui::TextureHandle>,
     texture_seq: u64,
     /// Today and the last 30 days, read off the UI thread.
-    history: Background<Result<HistoryData, String>>,
+    history: Background<Result<HistoryData, history::HistoryError>>,
     cameras: Background<Vec<(u32, String)>>,
     stretches: Stretches,
 }

@@ -17,8 +17,9 @@ use eframe::egui;
 use ksni::blocking::TrayMethods;
 use ksni::menu::{MenuItem, StandardItem};
 
+use super::history::HistoryError;
 use crate::clock;
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalError};
 use crate::posture::State;
 use crate::report::{self, Period};
 use crate::watch::control::{Incoming, Request, Setup};
@@ -284,8 +285,8 @@ impl ksni::Tray for HeadsupTray {
 /// Today's line for the menu, from the journal ("Today: 87 % good · …").
 fn summary(journal: &Path) -> String {
     let built = Journal::open_read_only(journal)
-        .map_err(|e| e.to_string())
-        .and_then(|j| report::build(&j, &Period::day(clock::today())).map_err(|e| e.to_string()));
+        .map_err(HistoryError::from)
+        .and_then(|j| Ok(report::build(&j, &Period::day(clock::today()))?));
     match built {
         Ok(r) => match r.good_percent {
             Some(good) => format!(
@@ -295,7 +296,7 @@ fn summary(journal: &Path) -> String {
             ),
             None => "Today: nothing judged yet".into(),
         },
-        Err(_) if !journal.exists() => "Today: nothing recorded yet".into(),
+        Err(HistoryError::Journal(JournalError::Missing { .. })) => "Today: nothing recorded yet".into(),
         Err(e) => format!("Today: cannot read the journal ({e})"),
     }
 }
