@@ -29,6 +29,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::clock::{self, ClockError, Date, TimeZone, add_days};
 use crate::journal::{Journal, JournalError, MinuteRow};
+use crate::posture::State;
 use crate::report::{self, Period, Report, ReportError};
 
 /// The picture's width and height in pixels.
@@ -225,13 +226,17 @@ fn clock_ticks(day: Date, tz: &TimeZone) -> Result<Vec<(i32, String)>, ClockErro
 
 /// The state the minute spent most of its time in.
 fn dominant(m: &MinuteRow) -> Rgb<u8> {
-    let parts = [
-        (m.good_s, GOOD),
-        (m.drifting_s, DRIFTING),
-        (m.forward_head_s, FORWARD),
-        (m.cannot_assess_s, UNKNOWN),
-    ];
-    parts.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).map_or(UNKNOWN, |p| p.1)
+    state_rgb(super::main_state(m))
+}
+
+/// The colour of a state, here and in the window.
+pub fn state_rgb(state: State) -> Rgb<u8> {
+    match state {
+        State::Good => GOOD,
+        State::Drifting => DRIFTING,
+        State::ForwardHead => FORWARD,
+        State::CannotAssess => UNKNOWN,
+    }
 }
 
 fn rgb(c: Rgb<u8>) -> RGBColor {

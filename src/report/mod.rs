@@ -12,6 +12,21 @@ use serde::Serialize;
 
 use crate::clock::{self, ClockError, Date, add_days};
 use crate::journal::{Journal, JournalError, MinuteRow, PauseKind};
+use crate::posture::State;
+
+/// The state that filled most of a journal minute (`CannotAssess` when
+/// mostly not judged): what a timeline colours the minute by.
+pub fn main_state(m: &MinuteRow) -> State {
+    [
+        (m.good_s, State::Good),
+        (m.drifting_s, State::Drifting),
+        (m.forward_head_s, State::ForwardHead),
+        (m.cannot_assess_s, State::CannotAssess),
+    ]
+    .into_iter()
+    .max_by(|a, b| a.0.total_cmp(&b.0))
+    .map_or(State::CannotAssess, |p| p.1)
+}
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 
 use super::{HeadsupApp, color_of};
 use crate::clock::{self, Date};
-use crate::journal::{Journal, JournalError, MinuteRow};
+use crate::journal::{Journal, JournalError};
 use crate::posture::State;
 use crate::report::{self, Period, Report, ReportError};
 
@@ -41,8 +41,8 @@ pub struct Day {
 pub struct HistoryData {
     pub today: Report,
     /// Today's minutes as (local clock hour, 0-24, the state that filled
-    /// most of the minute; None: not judged).
-    pub minutes: Vec<(f64, Option<State>)>,
+    /// most of the minute).
+    pub minutes: Vec<(f64, State)>,
     /// The last [`DAYS`] days, oldest first, today last.
     pub days: Vec<Day>,
 }
@@ -58,10 +58,11 @@ pub fn load(path: &Path) -> Result<HistoryData, HistoryError> {
         .iter()
         .map(|m| {
             let dt = tz.to_datetime(clock::timestamp(m.minute as f64 * 60.0));
-            (f64::from(dt.hour()) + f64::from(dt.minute()) / 60.0, main_state(m))
+            (f64::from(dt.hour()) + f64::from(dt.minute()) / 60.0, report::main_state(m))
         })
         .collect();
     let mut days = Vec::with_capacity(DAYS as usize);
+    let mut last = None;
     for back in (0..DAYS).rev() {
         let date = clock::add_days(today, -back);
         let r = report::build(&j, &Period::day(date))?;
@@ -71,20 +72,14 @@ pub fn load(path: &Path) -> Result<HistoryData, HistoryError> {
             forward_min: r.forward_head_s / 60.0,
             episodes: r.episodes.len(),
         });
+        last = Some(r);
     }
-    Ok(HistoryData { today: report::build(&j, &Period::day(today))?, minutes, days })
-}
-
-fn main_state(m: &MinuteRow) -> Option<State> {
-    [
-        (m.good_s, Some(State::Good)),
-        (m.drifting_s, Some(State::Drifting)),
-        (m.forward_head_s, Some(State::ForwardHead)),
-        (m.cannot_assess_s, None),
-    ]
-    .into_iter()
-    .max_by(|a, b| a.0.total_cmp(&b.0))
-    .and_then(|p| p.1)
+    // The loop ends with today.
+    let today = match last {
+        Some(r) => r,
+        None => report::build(&j, &Period::day(today))?,
+    };
+    Ok(HistoryData { today, minutes, days })
 }
 
 /// The least-squares slope of the good share, in points a week, over the
@@ -175,14 +170,14 @@ fn today_timeline(ui: &mut egui::Ui, data: &HistoryData) {
         ),
         None => "Nothing judged today yet.".into(),
     });
-    let chart = |state: Option<State>, name: &str| {
+    let chart = |state: State, name: &str| {
         let bars = data
             .minutes
             .iter()
             .filter(|m| m.1 == state)
             .map(|&(h, _)| Bar::new(h + 1.0 / 120.0, 1.0).width(1.0 / 60.0))
             .collect();
-        BarChart::new(name, bars).color(color_of(state))
+        BarChart::new(name, bars).color(color_of(Some(state)))
     };
     still_plot("today", 90.0)
         .include_x(0.0)
@@ -193,10 +188,10 @@ fn today_timeline(ui: &mut egui::Ui, data: &HistoryData) {
         .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 3.0, 6.0]))
         .x_axis_formatter(|mark, _| format!("{:02}:00", mark.value.round() as i64))
         .show(ui, |p| {
-            p.bar_chart(chart(Some(State::Good), "good"));
-            p.bar_chart(chart(Some(State::Drifting), "drifting"));
-            p.bar_chart(chart(Some(State::ForwardHead), "forward head"));
-            p.bar_chart(chart(None, "not judged"));
+            p.bar_chart(chart(State::Good, "good"));
+            p.bar_chart(chart(State::Drifting, "drifting"));
+            p.bar_chart(chart(State::ForwardHead, "forward head"));
+            p.bar_chart(chart(State::CannotAssess, "not judged"));
         });
     if !r.episodes.is_empty() {
         ui.label(egui::RichText::new("Forward-head episodes today").strong());

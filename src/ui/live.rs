@@ -122,7 +122,7 @@ impl HeadsupApp {
                 }
                 if snap.baseline.is_none() {
                     ui.colored_label(
-                        Color32::from_rgb(255, 179, 0),
+                        color_of(Some(crate::posture::State::Drifting)),
                         "Not calibrated yet: judgements are provisional.",
                     );
                 }

@@ -35,7 +35,7 @@ use crate::config::ConfigWatcher;
 use crate::config::{AlertStyle, Config};
 use crate::posture::State;
 use crate::report::chart;
-use crate::watch::control::{Incoming, Request, Setup};
+use crate::watch::control::{self, Incoming, Request, Setup};
 use crate::watch::sinks::snapshot::{Publisher, SharedSnapshot, Snapshot};
 use crate::watch::{self, WatchOptions, Wiring};
 pub use settings::{sensitivity_of, thresholds_for};
@@ -50,12 +50,7 @@ pub enum Tab {
 
 /// The state colours, the report chart's (None: not judged).
 pub fn color_of(state: Option<State>) -> Color32 {
-    let [r, g, b] = match state {
-        Some(State::Good) => chart::GOOD.0,
-        Some(State::Drifting) => chart::DRIFTING.0,
-        Some(State::ForwardHead) => chart::FORWARD.0,
-        Some(State::CannotAssess) | None => chart::UNKNOWN.0,
-    };
+    let [r, g, b] = chart::state_rgb(state.unwrap_or(State::CannotAssess)).0;
     Color32::from_rgb(r, g, b)
 }
 
@@ -174,8 +169,7 @@ impl HeadsupApp {
     }
 
     pub fn send(&self, req: Request) {
-        let (tx, _rx) = mpsc::channel();
-        let _ = self.link.requests.send((req, tx));
+        control::post(&self.link.requests, req);
     }
 
     /// Draws the whole window into `ui`.

@@ -22,7 +22,7 @@ use crate::clock;
 use crate::journal::{Journal, JournalError};
 use crate::posture::State;
 use crate::report::{self, Period};
-use crate::watch::control::{Incoming, Request, Setup};
+use crate::watch::control::{self, Incoming, Request, Setup};
 use crate::watch::sinks::snapshot::{SharedSnapshot, Snapshot};
 
 /// How often today's summary line is read again from the journal.
@@ -192,8 +192,7 @@ struct HeadsupTray {
 
 impl HeadsupTray {
     fn send(&self, req: Request) {
-        let (tx, _rx) = mpsc::channel();
-        let _ = self.requests.send((req, tx));
+        control::post(&self.requests, req);
     }
 }
 

@@ -129,6 +129,13 @@ impl Setup {
 /// A request with the channel its answer goes back on.
 pub type Incoming = (Request, Sender<Reply>);
 
+/// Sends `req` to the watcher without waiting for its answer (the window
+/// and the tray see the outcome in the snapshot).
+pub fn post(requests: &Sender<Incoming>, req: Request) {
+    let (tx, _rx) = std::sync::mpsc::channel();
+    let _ = requests.send((req, tx));
+}
+
 /// `$XDG_RUNTIME_DIR/headsup.sock`, or, when that is unset, a private
 /// `headsup-UID` folder (0700) in the temp dir.
 pub fn socket_path() -> PathBuf {
