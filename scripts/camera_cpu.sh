@@ -5,6 +5,7 @@
 # moving: the camera cycles through six photos of a person (every frame
 # differs); still: one photo with fresh sensor noise on each of 16 copies
 # (ImageMagick), a person sitting still, which the change gate skips.
+# Prints the CPU share and the resident memory (RSS) at the end and at peak.
 # Frames: the camera fixtures the e2e tests write (run `cargo test --test e2e camera::` once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,11 @@ hz=$(getconf CLK_TCK)
 t0=$(awk '{print $14+$15}' /proc/$pid/stat)
 sleep "$secs"
 t1=$(awk '{print $14+$15}' /proc/$pid/stat)
+# Peak and final resident memory (kB), start-up included.
+rss=$(awk '/^VmHWM|^VmRSS/ {printf "%s ", $2}' /proc/$pid/status)
 kill -TERM $pid; wait $pid || true
-awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" -v r="$runtime" \
-  -v scene="$scene" -v gate="${GATE:-on}" 'BEGIN { printf "%s, %s person, gate %s: %.1f%% of one core over %d s at 2 fps\n", r, scene, gate, 100*(b-a)/hz/s, s }'
+awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" -v r="$runtime" -v rss="$rss" \
+  -v scene="$scene" -v gate="${GATE:-on}" 'BEGIN { split(rss, m, " ");
+    printf "%s, %s person, gate %s: %.1f%% of one core over %d s at 2 fps; RSS %.0f MB (peak %.0f MB)\n",
+      r, scene, gate, 100*(b-a)/hz/s, s, m[2]/1024, m[1]/1024 }'
 tail -1 "$work/err"

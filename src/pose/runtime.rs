@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use rten_tensor::AsView;
-
 use super::PoseError;
 use super::models::ModelBytes;
 
@@ -183,8 +181,9 @@ impl InferenceModel for RtenModel {
             .map_err(|e| e.to_string())?;
         for (dst, value) in outputs.iter_mut().zip(values) {
             let tensor: rten_tensor::Tensor<f32> = value.try_into().map_err(|e| format!("{e:?}"))?;
-            let data = tensor.data().ok_or("non-contiguous output")?;
-            fill(dst, data);
+            // rten allocated the output for this run: moved, not copied
+            // (the 624 KB heatmap included).
+            *dst = tensor.into_data();
         }
         Ok(())
     }

@@ -2,6 +2,8 @@
 //! preview with the landmarks and the calibrated ear line, and the
 //! calibration wizard.
 
+use std::sync::Arc;
+
 use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
 
 use super::{HeadsupApp, color_of};
@@ -32,14 +34,9 @@ impl HeadsupApp {
     pub(super) fn preview(&mut self, ui: &mut egui::Ui, snap: &Snapshot) {
         if snap.preview_width > 0 {
             if self.cache.texture_seq != snap.seq {
-                let img = if self.view.blur_image {
-                    blurred(snap.preview_width as usize, snap.preview_height as usize, &snap.preview)
-                } else {
-                    egui::ColorImage::from_rgb(
-                        [snap.preview_width as usize, snap.preview_height as usize],
-                        &snap.preview,
-                    )
-                };
+                let (w, h) = (snap.preview_width as usize, snap.preview_height as usize);
+                fill_preview(&mut self.cache.image, w, h, &snap.preview, self.view.blur_image);
+                let img = egui::ImageData::Color(self.cache.image.clone());
                 match &mut self.cache.texture {
                     Some(t) => t.set(img, egui::TextureOptions::LINEAR),
                     None => {
@@ -207,26 +204,63 @@ impl HeadsupApp {
     }
 }
 
-/// A privacy blur: the preview averaged over 16-pixel blocks; the linear
-/// texture filter smooths the blocks when it is drawn at full size.
-fn blurred(w: usize, h: usize, rgb: &[u8]) -> egui::ColorImage {
+/// Writes the preview into `image` in place: egui lets go of its clone of
+/// the `Arc` once the texture is uploaded, so from the second snapshot on
+/// nothing is allocated or cloned per frame. `blur`: the privacy blur, the
+/// preview averaged over 16-pixel blocks (the linear texture filter smooths
+/// the blocks when it is drawn at full size).
+pub(super) fn fill_preview(image: &mut Arc<egui::ColorImage>, w: usize, h: usize, rgb: &[u8], blur: bool) {
     const B: usize = 16;
-    let (bw, bh) = (w.div_ceil(B), h.div_ceil(B));
-    let mut out = Vec::with_capacity(bw * bh * 3);
-    for by in 0..bh {
-        for bx in 0..bw {
-            let (mut sum, mut n) = ([0u32; 3], 0u32);
-            for y in by * B..((by + 1) * B).min(h) {
-                for x in bx * B..((bx + 1) * B).min(w) {
-                    let i = (y * w + x) * 3;
-                    for c in 0..3 {
-                        sum[c] += u32::from(rgb[i + c]);
-                    }
-                    n += 1;
-                }
-            }
-            out.extend(sum.map(|v| (v / n.max(1)) as u8));
+    let size = if blur { [w.div_ceil(B), h.div_ceil(B)] } else { [w, h] };
+    let img = Arc::make_mut(image);
+    img.size = size;
+    img.source_size = Vec2::new(size[0] as f32, size[1] as f32);
+    img.pixels.resize(size[0] * size[1], Color32::BLACK);
+    if !blur {
+        for (px, c) in img.pixels.iter_mut().zip(rgb.chunks_exact(3)) {
+            *px = Color32::from_rgb(c[0], c[1], c[2]);
         }
+        return;
     }
-    egui::ColorImage::from_rgb([bw, bh], &out)
+    for (i, px) in img.pixels.iter_mut().enumerate() {
+        let (bx, by) = (i % size[0], i / size[0]);
+        let (mut sum, mut n) = ([0u32; 3], 0u32);
+        for y in by * B..((by + 1) * B).min(h) {
+            for x in bx * B..((bx + 1) * B).min(w) {
+                let j = (y * w + x) * 3;
+                for c in 0..3 {
+                    sum[c] += u32::from(rgb[j + c]);
+                }
+                n += 1;
+            }
+        }
+        let [r, g, b] = sum.map(|v| (v / n.max(1)) as u8);
+        *px = Color32::from_rgb(r, g, b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preview_is_rewritten_in_place() {
+        let (w, h) = (40, 20);
+        let mut rgb = vec![0u8; w * h * 3];
+        rgb[..3].copy_from_slice(&[10, 20, 30]);
+        let mut image = Arc::new(egui::ColorImage::default());
+        fill_preview(&mut image, w, h, &rgb, false);
+        assert_eq!((image.size, image.pixels[0]), ([w, h], Color32::from_rgb(10, 20, 30)));
+        let at = image.pixels.as_ptr();
+        // egui's clone for the upload is dropped once uploaded.
+        drop(egui::ImageData::Color(image.clone()));
+        rgb[..3].copy_from_slice(&[1, 2, 3]);
+        fill_preview(&mut image, w, h, &rgb, false);
+        assert_eq!((image.pixels.as_ptr(), image.pixels[0]), (at, Color32::from_rgb(1, 2, 3)));
+        // The blur averages 16-pixel blocks: the first block's mean.
+        fill_preview(&mut image, w, h, &rgb, true);
+        assert_eq!(image.size, [3, 2]);
+        assert_eq!(image.pixels[0], Color32::from_rgb(0, 0, 0));
+        assert_eq!(image.pixels.as_ptr(), at, "shrinking keeps the allocation");
+    }
 }

@@ -90,6 +90,8 @@ pub struct SettingsForm {
 /// What is drawn from slower sources, kept between frames.
 struct Cache {
     texture: Option<egui::TextureHandle>,
+    /// The preview's pixels, rewritten in place for each new snapshot.
+    image: std::sync::Arc<egui::ColorImage>,
     texture_seq: u64,
     /// Today and the last 30 days, read off the UI thread.
     history: Background<Result<HistoryData, history::HistoryError>>,
@@ -138,6 +140,7 @@ impl HeadsupApp {
             first_run: None,
             cache: Cache {
                 texture: None,
+                image: Default::default(),
                 texture_seq: u64::MAX,
                 history: Background::default(),
                 cameras: Background::default(),
