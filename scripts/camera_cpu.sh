@@ -19,7 +19,7 @@ shown=$good
 if [ "$scene" = still ]; then
   first=$(ls "$frames"/case4_[0-9].jpg | head -1)
   for i in $(seq -w 1 16); do
-    convert "$first" -seed "$i" -attenuate 0.3 +noise Gaussian -quality 90 "$work/still_$i.jpg"
+    convert "$first" -seed "$i" -attenuate 0.3 +noise Gaussian -quality 90 "$work/still_$i.jpg" 2>/dev/null
   done
   shown=$(ls "$work"/still_*.jpg | tr '\n' ' ')
 fi
@@ -29,9 +29,18 @@ mkdir -p "$work/cfg/headsup" "$work/data" "$work/run"
 skip=true; [ "${GATE:-on}" = off ] && skip=false
 printf '[camera]\nfps_good = 2.0\nfps_drifting = 2.0\n[alerts]\nstyle = "none"\n[pose]\nskip_still_frames = %s\n' "$skip" \
   > "$work/cfg/headsup/config.toml"
+# WINDOW=1: the window open (under Xvfb, software GL) instead of --headless.
+mode=--headless
+if [ "${WINDOW:-0}" = 1 ]; then
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
+  xvfb=$!; trap 'kill $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
+  for _ in $(seq 50); do [ -s "$work/display" ] && break; sleep 0.1; done
+  export DISPLAY=:$(cat "$work/display") LIBGL_ALWAYS_SOFTWARE=1
+  mode=--no-control
+fi
 XDG_CONFIG_HOME=$work/cfg XDG_DATA_HOME=$work/data XDG_RUNTIME_DIR=$work/run \
 LD_PRELOAD=$work/emu.so V4L2EMU_CONFIG=$work/emu \
-  "$bin" watch --headless --runtime "$runtime" --no-journal --calibrate $good 2>"$work/err" &
+  "$bin" watch $mode --runtime "$runtime" --no-journal --calibrate $good 2>"$work/err" &
 pid=$!
 sleep 10   # model load and calibration are not part of the steady state
 hz=$(getconf CLK_TCK)
@@ -42,7 +51,7 @@ t1=$(awk '{print $14+$15}' /proc/$pid/stat)
 rss=$(awk '/^VmHWM|^VmRSS/ {printf "%s ", $2}' /proc/$pid/status)
 kill -TERM $pid; wait $pid || true
 awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" -v r="$runtime" -v rss="$rss" \
-  -v scene="$scene" -v gate="${GATE:-on}" 'BEGIN { split(rss, m, " ");
-    printf "%s, %s person, gate %s: %.1f%% of one core over %d s at 2 fps; RSS %.0f MB (peak %.0f MB)\n",
-      r, scene, gate, 100*(b-a)/hz/s, s, m[2]/1024, m[1]/1024 }'
+  -v scene="$scene" -v gate="${GATE:-on}" -v window="$([ "${WINDOW:-0}" = 1 ] && echo ', window open')" 'BEGIN { split(rss, m, " ");
+    printf "%s, %s person, gate %s%s: %.1f%% of one core over %d s at 2 fps; RSS %.0f MB (peak %.0f MB)\n",
+      r, scene, gate, window, 100*(b-a)/hz/s, s, m[2]/1024, m[1]/1024 }'
 tail -1 "$work/err"

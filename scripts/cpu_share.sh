@@ -4,7 +4,7 @@
 #   bash scripts/cpu_share.sh [seconds per run, default 300] [binary]
 # Each run is scripts/camera_cpu.sh: `watch --headless` in real time through
 # the emulated UVC camera, 640x480 MJPEG at 2 fps, with the change gate on.
-# Needs ImageMagick; ONNX Runtime from pip (`pip install onnxruntime`) for
+# Needs ImageMagick and Xvfb; ONNX Runtime from pip (`pip install onnxruntime`) for
 # its rows; MediaPipe 0.10.21 goes into target/mp-venv on the first run.
 # The camera frames are the ones the e2e tests write (`cargo test --test e2e camera::`).
 set -euo pipefail
@@ -18,6 +18,10 @@ for runtime in rten onnxruntime; do
     bash scripts/camera_cpu.sh "$runtime" "$secs" "$bin" "$scene" | head -1
   done
 done
+# The window open as well (Xvfb, software GL): its cost is the difference.
+for scene in still moving; do
+  WINDOW=1 bash scripts/camera_cpu.sh rten "$secs" "$bin" "$scene" | head -1
+done
 venv=target/mp-venv
 if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv"
@@ -28,7 +32,7 @@ fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 first=$(ls "$frames"/case4_[0-9].jpg | head -1)
 for i in $(seq -w 1 16); do
-  convert "$first" -seed "$i" -attenuate 0.3 +noise Gaussian -quality 90 "$work/still_$i.jpg"
+  convert "$first" -seed "$i" -attenuate 0.3 +noise Gaussian -quality 90 "$work/still_$i.jpg" 2>/dev/null
 done
 echo -n "still person:  "; "$venv/bin/python" scripts/mediapipe_cpu.py "$work"/still_*.jpg 2>/dev/null
 echo -n "moving person: "; "$venv/bin/python" scripts/mediapipe_cpu.py "$frames"/case4_[0-9].jpg 2>/dev/null
