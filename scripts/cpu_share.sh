@@ -15,12 +15,13 @@ ls "$frames"/case4_*[0-9].jpg >/dev/null
 echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 for runtime in rten onnxruntime; do
   for scene in still moving; do
-    bash scripts/camera_cpu.sh "$runtime" "$secs" "$bin" "$scene" | head -1
+    bash scripts/camera_cpu.sh "$runtime" "$secs" "$bin" "$scene" | sed -n 1p
   done
 done
-# The window open as well (Xvfb, software GL): its cost is the difference.
+# The window open as well (Xvfb, software GL): its cost is the difference
+# (2 minutes each unless WINDOW_SECS says otherwise).
 for scene in still moving; do
-  WINDOW=1 bash scripts/camera_cpu.sh rten "$secs" "$bin" "$scene" | head -1
+  WINDOW=1 bash scripts/camera_cpu.sh rten "${WINDOW_SECS:-120}" "$bin" "$scene" | sed -n 1p
 done
 venv=target/mp-venv
 if [[ ! -x $venv/bin/python ]]; then
