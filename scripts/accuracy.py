@@ -16,8 +16,8 @@ height once, then call a frame "slouching" when the nose sits more than 5 % of
 the frame height below it, and alert when that lasts as long as headsup's own
 alert delay. It reads the same landmarks headsup does.
 
-Exits 1 when a sequence that must not alert does (a false alarm), after
-printing the table. `--compare-lite` also runs the lite model and reports how
+Exits 1 when a sequence that must not alert does (a false alarm), or when a
+front or side frame is judged back to the camera, after printing the table. `--compare-lite` also runs the lite model and reports how
 many frames get the same state and whether the alerts are identical.
 Standard library only; nothing is copied from the test data.
 """
@@ -220,7 +220,14 @@ def first(ts):
     return f"{len(ts)} (first {ts[0]:.0f} s)" if ts else "0"
 
 
-def table(args, stills, seqs):
+def backs(labels, recs):
+    """Front and side frames (stills and sequences) judged back to the camera."""
+    views = {p: v for p, _, v in labels}
+    seen = [r for r in recs if views.get(r["file"]) in ("front", "side")]
+    return sum(r["view"] == "back" for r in seen), len(seen)
+
+
+def table(args, stills, seqs, back):
     lines = [f"Model {args.model}, runtime {args.runtime}; states are good/drifting/forward_head/cannot_assess.",
              "", "| label | view | n | uncalibrated | score | against case4 | score | peer: slouching |",
              "|---|---|---|---|---|---|---|---|"]
@@ -233,6 +240,7 @@ def table(args, stills, seqs):
         peer_s = "–" if peer is None else f"{first(peer)} {verdict(must, peer)}"
         lines.append(f"| {name} | {secs:.0f} s | {want} | {first(ours)} {verdict(must, ours)} | "
                      f"{len(other)} | {peer_s} | {states} |")
+    lines += ["", f"Front and side frames judged back to the camera: {back[0]} of {back[1]}."]
     return "\n".join(lines)
 
 
@@ -248,12 +256,13 @@ def run_all(args, model):
     cal = dict(zip(files, an.run(files, calibrate=front_good)))
     stills = still_rows(an, groups, uncal, cal)
     seqs = judge_sequences(an, sequences(groups, front_good), alert_after=60.0)
-    return stills, seqs, list(uncal.values()) + list(cal.values())
+    recs = list(uncal.values()) + list(cal.values())
+    return stills, seqs, recs, backs(labels, recs + [r for s in seqs for r in s[7]])
 
 
 def compare(full, lite):
     """Share of frames with the same state, and whether alerts match."""
-    (_, fseq, fstill), (_, lseq, lstill) = full, lite
+    (_, fseq, fstill, _), (_, lseq, lstill, _) = full, lite
     f_states = [r["state"] for r in fstill] + [r["state"] for s in fseq for r in s[7]]
     l_states = [r["state"] for r in lstill] + [r["state"] for s in lseq for r in s[7]]
     same = sum(a == b for a, b in zip(f_states, l_states))
@@ -266,7 +275,7 @@ def compare(full, lite):
 def main():
     args = parse_args()
     full = run_all(args, args.model)
-    text = table(args, full[0], full[1])
+    text = table(args, full[0], full[1], full[3])
     if args.compare_lite:
         text += "\n\n" + compare(full, run_all(args, "lite"))
     print(text)
@@ -276,6 +285,8 @@ def main():
     false_alarms = [s[0] for s in full[1] if s[2] is False and s[3]]
     if false_alarms:
         sys.exit(f"accuracy: false alarms in: {', '.join(false_alarms)}")
+    if full[3][0]:
+        sys.exit(f"accuracy: {full[3][0]} front or side frames judged back to the camera")
 
 
 if __name__ == "__main__":

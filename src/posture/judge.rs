@@ -7,6 +7,7 @@ use crate::pose::landmarks::idx;
 use crate::pose::{Landmark, PoseResult};
 
 use super::baseline::Baseline;
+use super::facing;
 use super::params::{FindingRules, Params, Scoring};
 use super::signals::{self, Near, Signals, View};
 
@@ -113,10 +114,7 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     if result.people > 1 && !baseline.is_some_and(|b| same_place(&s, &b.signals, checks.setup_shift)) {
         return Judgement::unassessable(Unassessable::SeveralPeople, s, None);
     }
-    let face_hidden = [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE].iter().all(|&i| lm[i].visibility < 0.5);
-    if face_hidden
-        && (visible(&lm[idx::LEFT_SHOULDER], min_vis) || visible(&lm[idx::RIGHT_SHOULDER], min_vis))
-    {
+    if facing::back_to_camera(lm, min_vis) {
         return Judgement::unassessable(Unassessable::BackToCamera, s, Some(View::Back));
     }
     let view = if s.yaw.abs() <= checks.front_max_yaw {

@@ -1,6 +1,7 @@
 //! Posture: landmarks → "is the head forward of the shoulders, and for how
-//! long?". `signals` turns a pose into plain numbers, `judge` scores one
-//! frame against the calibrated `Baseline` (or says why it cannot),
+//! long?". `signals` turns a pose into plain numbers, `facing` tells a
+//! back view from a front one, `judge` scores one frame against the
+//! calibrated `Baseline` (or says why it cannot),
 //! `tracker` adds time: smoothing, hysteresis, delays, alerts, presence and
 //! break reminders; `words` says it all in words. The engine reads only its
 //! own [`Params`]: it does not know the settings file (`config` builds the
@@ -12,6 +13,7 @@
 
 pub mod baseline;
 pub mod calibration;
+pub mod facing;
 pub mod judge;
 pub mod params;
 pub mod signals;

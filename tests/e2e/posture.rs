@@ -116,6 +116,27 @@ fn front_grades_against_a_case4_calibration() {
     assert_eq!(recs.last().expect("records")["state"], "good");
 }
 
+/// Every image labels.csv lists as a front or side view is judged as one:
+/// the back-view cues (posture::facing) never fire on them.
+#[test]
+fn no_front_or_side_image_is_judged_back_to_the_camera() {
+    let _guard = serial();
+    let h = home("facing");
+    let mut labels = csv::Reader::from_path(testdata().join("labels.csv")).expect("labels.csv");
+    let mut inputs = Vec::new();
+    for row in labels.records() {
+        let row = row.expect("labels.csv row");
+        let (file, view) = (&row[0], &row[4]);
+        if matches!(view, "front" | "side") && (file.ends_with(".jpg") || file.ends_with(".png")) {
+            inputs.push(testdata().join(file).display().to_string());
+        }
+    }
+    assert!(inputs.len() >= 30, "{} front and side images", inputs.len());
+    for r in analyze(&h, &[], &inputs) {
+        assert_ne!(r["view"], "back", "{}: {}", file_name(&r), r["reason"]);
+    }
+}
+
 #[test]
 fn negatives_cannot_be_assessed_and_never_alert() {
     let _guard = serial();
