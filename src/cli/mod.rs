@@ -163,7 +163,15 @@ pub fn baseline_from_files(
     let session = session::from_files(est, &files, cfg.posture_params(), fps)?;
     let baseline = session.baseline().context("calibration rejected")?;
     eprintln!("headsup: calibrated from {} frames ({} view)", session.good_frames(), baseline.view.name());
+    say_placement(&baseline);
     Ok(baseline)
+}
+
+/// Advice on where the camera sits, when it is far from eye level.
+pub fn say_placement(baseline: &Baseline) {
+    if let Some(advice) = baseline.placement.advice() {
+        eprintln!("headsup: note: {advice}");
+    }
 }
 
 /// Calibrates profile `name` from camera `index`, saying the countdown and
@@ -196,6 +204,7 @@ pub fn calibrate_camera(
     eprintln!();
     let baseline = session.baseline().context("calibration rejected")?;
     let (w, h) = session.size();
+    say_placement(&baseline);
     let (_, path) = session.save(baseline, name, FrameSource::name(&cam), &Profiles::default())?;
     eprintln!("headsup: calibrated profile {name:?} ({w}x{h}); saved to {}", path.display());
     Ok(ExitCode::SUCCESS)

@@ -4,20 +4,45 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::placement::Placement;
 use super::signals::{Signals, View};
 
 /// The user's good posture: the median of every signal over the calibration
-/// frames, with the view and frame size it was taken at.
+/// frames, with the view and frame size it was taken at, and where the
+/// camera sat (judging ignores it; calibration advises on it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     pub signals: Signals,
     pub view: View,
     pub width: u32,
     pub height: u32,
+    #[serde(default)]
+    pub placement: Placement,
 }
 
 impl Baseline {
     pub fn from_signals(signals: Signals, view: View, width: u32, height: u32) -> Self {
-        Baseline { signals, view, width, height }
+        Baseline { signals, view, width, height, placement: Placement::of(&signals, view) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_saved_before_placement_was_recorded_still_loads() {
+        let b = Baseline::from_signals(
+            Signals { yaw: 0.0, nose_drop: 0.6, ..Signals::NAN },
+            View::Front,
+            640,
+            480,
+        );
+        assert_eq!(b.placement, Placement::Above);
+        let text = toml::to_string(&b).expect("toml");
+        let old: String = text.lines().filter(|l| !l.starts_with("placement")).collect::<Vec<_>>().join("\n");
+        assert_ne!(old, text);
+        let loaded: Baseline = toml::from_str(&old).expect("old baseline");
+        assert_eq!(loaded.placement, Placement::EyeLevel);
     }
 }

@@ -97,7 +97,7 @@ impl Calibrator {
                 *field = median(values);
             }
         }
-        Ok(Baseline { signals, view, width: self.size.0, height: self.size.1 })
+        Ok(Baseline::from_signals(signals, view, self.size.0, self.size.1))
     }
 
     /// The most frequent reason frames were rejected.

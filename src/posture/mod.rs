@@ -1,7 +1,8 @@
 //! Posture: landmarks → "is the head forward of the shoulders, and for how
 //! long?". `signals` turns a pose into plain numbers, `facing` tells a
 //! back view from a front one, `judge` scores one frame against the
-//! calibrated `Baseline` (or says why it cannot),
+//! calibrated `Baseline` (or says why it cannot; `placement` reads where
+//! the camera sat from it),
 //! `tracker` adds time: smoothing, hysteresis, delays, alerts, presence and
 //! break reminders; `words` says it all in words. The engine reads only its
 //! own [`Params`]: it does not know the settings file (`config` builds the
@@ -16,6 +17,7 @@ pub mod calibration;
 pub mod facing;
 pub mod judge;
 pub mod params;
+pub mod placement;
 pub mod signals;
 pub mod tracker;
 pub mod words;
@@ -24,6 +26,7 @@ pub use baseline::Baseline;
 pub use calibration::{CalibrationError, Calibrator};
 pub use judge::{Findings, Judgement, Unassessable, judge};
 pub use params::Params;
+pub use placement::Placement;
 pub use signals::{Signals, View};
 pub use tracker::{AlertKind, Assessment, Events, State, Tracker, still};
 pub use words::Reason;

@@ -342,6 +342,9 @@ impl Calibrating {
             Ok((_, path)) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
             Err(e) => format!("calibrated for this session, but not saved: {e}"),
         };
+        if let Some(advice) = baseline.placement.advice() {
+            p.message = format!("{}. Note: {advice}", p.message);
+        }
         p.ok = true;
         let view = Some(baseline.view.name().to_string());
         sinks.event(t, &Event::Calibrated { ok: true, profile: name, view, message: p.message.clone() });

@@ -195,7 +195,10 @@ fn calibrate_then_analyze_with_the_saved_profile() {
     args.extend(case4.iter().map(String::as_str));
     let out = headsup(&h, &args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(h.join("data/headsup/profiles/desk.toml").is_file());
+    // The camera's placement is said and recorded (these frames: level, in front).
+    assert!(String::from_utf8_lossy(&out.stdout).contains("camera eye level"));
+    let saved = std::fs::read_to_string(h.join("data/headsup/profiles/desk.toml")).expect("desk.toml");
+    assert!(saved.contains("placement = \"eye_level\""), "{saved}");
     let list = headsup(&h, &["profiles"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("desk"));
 
