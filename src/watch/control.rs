@@ -411,8 +411,10 @@ mod tests {
         assert!(raw(&path, long.as_bytes()).contains("longer than 4096 bytes"));
         // Eight idle clients hold every slot; the ninth is told "busy".
         let idle: Vec<UnixStream> = (0..8).map(|_| UnixStream::connect(&path).expect("idle")).collect();
+        // The server takes them in its own time (slow on a loaded machine): a
+        // ninth that got a slot times out unanswered, so ask again.
         std::thread::sleep(Duration::from_millis(200));
-        assert!(raw(&path, b"").contains("busy"));
+        assert!((0..5).any(|_| raw(&path, b"").contains("busy")), "the ninth client is told busy");
         // An idle client is dropped after the read timeout, and its slot freed.
         let start = std::time::Instant::now();
         let mut first = &idle[0];
