@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
     for _ in 0..3 {
         cal.add(&judge(&good, 120.0, None, &params), 640, 480);
     }
-    let mut engine = PostureEngine::new(params, Some(cal.finish().expect("baseline")));
+    let mut engine = PostureEngine::new(params, Some(cal.finish(&params.scoring).expect("baseline")));
     let pose = good.pose.as_ref().expect("pose");
     c.bench_function("posture/signals", |b| {
         b.iter(|| black_box(signals::compute(black_box(pose), 640, 480)))

@@ -77,6 +77,11 @@ impl Session {
         }
     }
 
+    /// The params its frames are judged with (the settings').
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
     /// Whether its time is up at `t`.
     pub fn due(&self, t: f64) -> bool {
         t >= self.until
@@ -93,7 +98,7 @@ impl Session {
 
     /// The baseline from the good frames, or why there is none.
     pub fn baseline(&self) -> Result<Baseline, CalibrationError> {
-        self.cal.finish()
+        self.cal.finish(&self.params.scoring)
     }
 
     /// Saves `baseline` as profile `name`, taken with `camera`.

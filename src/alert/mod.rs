@@ -84,6 +84,7 @@ impl Alerter {
             "looking_down" => "You keep looking down",
             "head_tilt" => "Head tilted to one side",
             "raised_shoulders" => "Shoulders raised: let them drop",
+            "drifting" => "A gentle nudge: your head has been creeping forward",
             "break" => "Time for a short break",
             _ => "headsup",
         };

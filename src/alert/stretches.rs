@@ -62,7 +62,7 @@ mod tests {
         assert_ne!(a, b);
         assert!(s.next_for("break").is_some());
         assert!(s.next_for("nonsense").is_none());
-        for kind in ["forward_head", "looking_down", "head_tilt", "raised_shoulders", "break"] {
+        for kind in ["forward_head", "looking_down", "head_tilt", "raised_shoulders", "drifting", "break"] {
             assert!(s.next_for(kind).is_some(), "a stretch for {kind}");
         }
     }

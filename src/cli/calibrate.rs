@@ -45,7 +45,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> anyhow::Result<ExitCo
     let baseline = session.baseline().context("calibration rejected")?;
     let frames = session.good_frames();
     let camera = args.source.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-    super::say_placement(&baseline);
+    super::say_calibration(&baseline, &cfg);
     let (profile, path) = session.save(baseline, &args.profile, &camera, &Profiles::default())?;
     let s = &profile.baseline.signals;
     println!(

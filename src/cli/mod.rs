@@ -163,12 +163,17 @@ pub fn baseline_from_files(
     let session = session::from_files(est, &files, cfg.posture_params(), fps)?;
     let baseline = session.baseline().context("calibration rejected")?;
     eprintln!("headsup: calibrated from {} frames ({} view)", session.good_frames(), baseline.view.name());
-    say_placement(&baseline);
+    say_calibration(&baseline, cfg);
     Ok(baseline)
 }
 
-/// Advice on where the camera sits, when it is far from eye level.
-pub fn say_placement(baseline: &Baseline) {
+/// Where alerts start for this calibration, and advice on where the camera
+/// sits when it is far from eye level.
+pub fn say_calibration(baseline: &Baseline, cfg: &Config) {
+    let bands = cfg.posture_params().bands;
+    if bands.personal {
+        eprintln!("headsup: {}", baseline.tolerance.summary(&bands));
+    }
     if let Some(advice) = baseline.placement.advice() {
         eprintln!("headsup: note: {advice}");
     }
@@ -204,7 +209,7 @@ pub fn calibrate_camera(
     eprintln!();
     let baseline = session.baseline().context("calibration rejected")?;
     let (w, h) = session.size();
-    say_placement(&baseline);
+    say_calibration(&baseline, cfg);
     let (_, path) = session.save(baseline, name, FrameSource::name(&cam), &Profiles::default())?;
     eprintln!("headsup: calibrated profile {name:?} ({w}x{h}); saved to {}", path.display());
     Ok(ExitCode::SUCCESS)

@@ -180,13 +180,14 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     }
     let summary = headsup::watch::run(opts, wiring)?;
     eprintln!(
-        "headsup: {} frames read, {} judged ({} through the model), {} dropped, {} unreadable skipped, {} alerts, {:.0} s",
+        "headsup: {} frames read, {} judged ({} through the model), {} dropped, {} unreadable skipped, {} alerts, {} nudges, {:.0} s",
         summary.frames_read,
         summary.frames_processed,
         summary.inferences,
         summary.frames_dropped,
         summary.bad_frames,
         summary.alerts,
+        summary.nudges,
         summary.duration_s
     );
     Ok(ExitCode::SUCCESS)

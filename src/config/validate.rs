@@ -58,7 +58,7 @@ fn check(c: &Config, text: &str, path: &Path) -> Result<(), ConfigError> {
 type Range = (&'static str, &'static str, f64, f64, f64);
 
 /// Every numeric setting with its allowed range, in file order.
-fn ranges(c: &Config) -> [Range; 36] {
+fn ranges(c: &Config) -> [Range; 38] {
     let p = &c.posture;
     let t = &c.timing;
     let f = &c.findings;
@@ -83,6 +83,8 @@ fn ranges(c: &Config) -> [Range; 36] {
         ("timing", "recovery_s", t.recovery_s.into(), 0.0, 600.0),
         ("timing", "alert_after_s", t.alert_after_s.into(), 0.0, 7200.0),
         ("timing", "realert_after_s", t.realert_after_s.into(), 10.0, 86400.0),
+        ("timing", "nudge_after_min", t.nudge_after_min.into(), 1.0, 480.0),
+        ("timing", "nudge_every_min", t.nudge_every_min.into(), 1.0, 1440.0),
         ("timing", "away_after_s", t.away_after_s.into(), 1.0, 3600.0),
         ("timing", "break_every_min", t.break_every_min.into(), 1.0, 480.0),
         ("timing", "break_reset_min", t.break_reset_min.into(), 0.5, 120.0),

@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::placement::Placement;
 use super::signals::{Signals, View};
+use super::tolerance::Tolerance;
 
 /// The user's good posture: the median of every signal over the calibration
-/// frames, with the view and frame size it was taken at, and where the
-/// camera sat (judging ignores it; calibration advises on it).
+/// frames, with the view and frame size it was taken at, where the camera
+/// sat (judging ignores it; calibration advises on it) and how steady the
+/// frames were (it moves the cut-offs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     pub signals: Signals,
@@ -18,11 +20,20 @@ pub struct Baseline {
     pub height: u32,
     #[serde(default)]
     pub placement: Placement,
+    #[serde(default)]
+    pub tolerance: Tolerance,
 }
 
 impl Baseline {
     pub fn from_signals(signals: Signals, view: View, width: u32, height: u32) -> Self {
-        Baseline { signals, view, width, height, placement: Placement::of(&signals, view) }
+        Baseline {
+            signals,
+            view,
+            width,
+            height,
+            placement: Placement::of(&signals, view),
+            tolerance: Tolerance::default(),
+        }
     }
 }
 

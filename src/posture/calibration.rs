@@ -4,8 +4,10 @@
 //! movement during calibration reject it with a reason the user can act on.
 
 use super::baseline::Baseline;
-use super::judge::{Judgement, Unassessable};
+use super::judge::{Judgement, Unassessable, score_against};
+use super::params::Scoring;
 use super::signals::{Signals, View};
+use super::tolerance::Tolerance;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CalibrationError {
@@ -60,7 +62,9 @@ impl Calibrator {
         self.good.len()
     }
 
-    pub fn finish(&self) -> Result<Baseline, CalibrationError> {
+    /// The baseline, with the tolerance its own frames scored against it
+    /// (under `scoring`) give.
+    pub fn finish(&self, scoring: &Scoring) -> Result<Baseline, CalibrationError> {
         let total = self.frames();
         if total == 0 {
             return Err(CalibrationError::NoFrames);
@@ -97,7 +101,11 @@ impl Calibrator {
                 *field = median(values);
             }
         }
-        Ok(Baseline::from_signals(signals, view, self.size.0, self.size.1))
+        let mut baseline = Baseline::from_signals(signals, view, self.size.0, self.size.1);
+        baseline.tolerance = Tolerance::from_scores(
+            self.good.iter().filter_map(|(s, _)| score_against(s, view, &signals, scoring)),
+        );
+        Ok(baseline)
     }
 
     /// The most frequent reason frames were rejected.
@@ -168,7 +176,7 @@ mod tests {
         for g in [0.54, 0.56, 0.55, 0.60, 0.55] {
             c.add(&frame(g, 0.5), 640, 480);
         }
-        let b = c.finish().expect("calibrates");
+        let b = c.finish(&Scoring::default()).expect("calibrates");
         assert_eq!(b.signals.ear_shoulder_gap, 0.55);
         assert_eq!(b.view, View::Front);
         assert_eq!((b.width, b.height), (640, 480));
@@ -183,15 +191,15 @@ mod tests {
             c.add(&bad(Unassessable::ShouldersOutOfFrame), 640, 480);
         }
         c.add(&bad(Unassessable::TooDark), 640, 480);
-        let e = c.finish().expect_err("mostly unusable");
+        let e = c.finish(&Scoring::default()).expect_err("mostly unusable");
         assert!(e.to_string().contains("shoulders not in the picture"), "{e}");
 
         let mut c = Calibrator::new();
         for (i, g) in [0.4, 0.6, 0.45, 0.62, 0.5].into_iter().enumerate() {
             c.add(&frame(g, 0.5 + i as f32 * 0.001), 640, 480);
         }
-        assert!(matches!(c.finish(), Err(CalibrationError::Moving { .. })));
+        assert!(matches!(c.finish(&Scoring::default()), Err(CalibrationError::Moving { .. })));
 
-        assert_eq!(Calibrator::new().finish(), Err(CalibrationError::NoFrames));
+        assert_eq!(Calibrator::new().finish(&Scoring::default()), Err(CalibrationError::NoFrames));
     }
 }

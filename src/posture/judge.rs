@@ -163,6 +163,16 @@ pub fn same_place(s: &Signals, b: &Signals, shift: f32) -> bool {
     dx <= shift && size <= shift
 }
 
+/// One frame's score against baseline signals `b` of the same view (what
+/// calibration measures its own frames' spread with).
+pub(super) fn score_against(s: &Signals, view: View, b: &Signals, p: &Scoring) -> Option<f32> {
+    match view {
+        View::Front => score_front(s, Some(b), p).score,
+        View::Side => score_side(s, Some(b), p).score,
+        View::Back => None,
+    }
+}
+
 /// Score from a weighted forward index: 0 = as calibrated, 1 = fully forward.
 fn to_score(index: f32) -> f32 {
     (100.0 * (1.0 - index)).clamp(0.0, 100.0)

@@ -2,7 +2,8 @@
 //! long?". `signals` turns a pose into plain numbers, `facing` tells a
 //! back view from a front one, `judge` scores one frame against the
 //! calibrated `Baseline` (or says why it cannot; `placement` reads where
-//! the camera sat from it),
+//! the camera sat from it, `tolerance` how steady the person sat, which
+//! moves the cut-offs),
 //! `tracker` adds time: smoothing, hysteresis, delays, alerts, presence and
 //! break reminders; `words` says it all in words. The engine reads only its
 //! own [`Params`]: it does not know the settings file (`config` builds the
@@ -19,6 +20,7 @@ pub mod judge;
 pub mod params;
 pub mod placement;
 pub mod signals;
+pub mod tolerance;
 pub mod tracker;
 pub mod words;
 
@@ -28,6 +30,7 @@ pub use judge::{Findings, Judgement, Unassessable, judge};
 pub use params::Params;
 pub use placement::Placement;
 pub use signals::{Signals, View};
+pub use tolerance::Tolerance;
 pub use tracker::{AlertKind, Assessment, Events, State, Tracker, still};
 pub use words::Reason;
 
@@ -35,6 +38,9 @@ use crate::pose::PoseResult;
 
 /// Judges frames and follows them over time, against one baseline.
 pub struct PostureEngine {
+    /// As the settings gave them.
+    settings: Params,
+    /// In force: the settings with the cut-offs moved by the tolerance.
     params: Params,
     baseline: Option<Baseline>,
     tracker: Tracker,
@@ -42,12 +48,21 @@ pub struct PostureEngine {
 
 impl PostureEngine {
     pub fn new(params: Params, baseline: Option<Baseline>) -> Self {
-        Self { params, baseline, tracker: Tracker::new(params) }
+        let mut engine = Self { settings: params, params, baseline, tracker: Tracker::new(params) };
+        engine.set_params(params);
+        engine
     }
 
-    /// The params in force (calibration judges frames with them too).
+    /// The params in force: the settings' with the cut-offs moved by the
+    /// baseline's tolerance (calibration judges frames with them too).
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// The params as the settings gave them (a new calibration starts
+    /// from these, not from the old baseline's cut-offs).
+    pub fn settings(&self) -> &Params {
+        &self.settings
     }
 
     pub fn baseline(&self) -> Option<&Baseline> {
@@ -55,13 +70,21 @@ impl PostureEngine {
     }
 
     /// New settings take effect from the next frame; the history is kept.
-    pub fn set_params(&mut self, params: Params) {
-        self.tracker.set_params(params);
+    pub fn set_params(&mut self, settings: Params) {
+        let mut params = settings;
+        if settings.bands.personal
+            && let Some(b) = &self.baseline
+        {
+            params.bands = b.tolerance.apply(settings.bands);
+        }
+        self.settings = settings;
         self.params = params;
+        self.tracker.set_params(params);
     }
 
     pub fn set_baseline(&mut self, baseline: Option<Baseline>) {
         self.baseline = baseline;
+        self.set_params(self.settings);
         self.tracker.reset_setup_check();
     }
 
@@ -79,5 +102,32 @@ impl PostureEngine {
     pub fn update(&mut self, t: f64, result: &PoseResult, luma: f32) -> Assessment {
         let judgement = judge(result, luma, self.baseline.as_ref(), &self.params);
         self.tracker.update(t, &judgement, self.baseline.as_ref(), (result.width, result.height))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baselines_tolerance_moves_the_cut_offs_in_force_not_the_settings() {
+        let mut b = Baseline::from_signals(Signals::NAN, View::Front, 640, 480);
+        b.tolerance = Tolerance { spread: 0.5, shift: 5.0 };
+        let settings = Params::default();
+        let mut e = PostureEngine::new(settings, Some(b.clone()));
+        assert_eq!((e.params().bands.forward_below, e.params().bands.good_above), (55.0, 80.0));
+        assert_eq!(e.settings(), &settings);
+        // A new baseline starts from the settings, not from the old cut-offs.
+        e.set_baseline(Some(b));
+        assert_eq!(e.params().bands.forward_below, 55.0);
+        e.set_baseline(None);
+        assert_eq!(e.params().bands.forward_below, 50.0);
+        // Switched off: the settings' numbers as they are.
+        let mut off = settings;
+        off.bands.personal = false;
+        let mut b = Baseline::from_signals(Signals::NAN, View::Front, 640, 480);
+        b.tolerance.shift = -10.0;
+        let e = PostureEngine::new(off, Some(b));
+        assert_eq!(e.params().bands.forward_below, 50.0);
     }
 }

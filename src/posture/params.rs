@@ -86,11 +86,13 @@ pub struct Bands {
     pub forward_below: f32,
     /// Points the score must clear beyond a threshold to leave a state.
     pub hysteresis: f32,
+    /// Whether the baseline's tolerance moves the two cut-offs.
+    pub personal: bool,
 }
 
 impl Default for Bands {
     fn default() -> Self {
-        Bands { good_above: 75.0, forward_below: 50.0, hysteresis: 5.0 }
+        Bands { good_above: 75.0, forward_below: 50.0, hysteresis: 5.0, personal: true }
     }
 }
 
@@ -134,6 +136,10 @@ pub struct Timing {
     pub recovery_s: f64,
     pub alert_after_s: f64,
     pub realert_after_s: f64,
+    /// Whether a long drifting stretch earns a nudge.
+    pub nudge: bool,
+    pub nudge_after_s: f64,
+    pub nudge_every_s: f64,
     pub away_after_s: f64,
     pub break_every_s: f64,
     /// Absence that restarts the sitting timer.
@@ -149,6 +155,9 @@ impl Default for Timing {
             recovery_s: 3.0,
             alert_after_s: 60.0,
             realert_after_s: 300.0,
+            nudge: true,
+            nudge_after_s: 600.0,
+            nudge_every_s: 1800.0,
             away_after_s: 10.0,
             break_every_s: 1800.0,
             break_reset_s: 300.0,

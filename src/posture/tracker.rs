@@ -2,7 +2,9 @@
 //! The score is smoothed; states change only after holding for a delay
 //! (longer to get worse than to get better, so a glance at the keyboard
 //! never counts); thresholds have hysteresis; an alert needs forward head
-//! sustained for `alert_after_s` and repeats every `realert_after_s`.
+//! sustained for `alert_after_s` and repeats every `realert_after_s`; a
+//! drifting head that stays between the cut-offs gets a gentler nudge after
+//! `nudge_after_s`, at most once per `nudge_every_s`.
 //! Presence (away/back), the sitting-time break timer and the "setup
 //! changed, recalibrate" check live here too, each a small state machine
 //! with its own timers ([`Tracker::update`] runs them in order). Everything
@@ -61,6 +63,8 @@ pub enum AlertKind {
     LookingDown,
     HeadTilt,
     RaisedShoulders,
+    /// The nudge: drifting, not forward, but for a long time.
+    Drifting,
 }
 
 impl AlertKind {
@@ -70,6 +74,7 @@ impl AlertKind {
             AlertKind::LookingDown => "looking_down",
             AlertKind::HeadTilt => "head_tilt",
             AlertKind::RaisedShoulders => "raised_shoulders",
+            AlertKind::Drifting => "drifting",
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct Assessment {
     pub alert: Option<AlertKind>,
     /// How long the current forward-head episode has lasted, seconds.
     pub forward_for_s: f32,
+    /// How long drifting has been shown, seconds (0 in any other state).
+    pub drifting_for_s: f32,
     pub present: bool,
 }
 
@@ -135,6 +142,7 @@ pub fn still(j: &Judgement, params: &Params, t: f64) -> Assessment {
         events: Events::default(),
         alert: None,
         forward_for_s: 0.0,
+        drifting_for_s: 0.0,
         present: j.unassessable != Some(Unassessable::NoPerson),
     }
 }
@@ -148,6 +156,7 @@ pub struct Tracker {
     smoothed: Option<f32>,
     hold: Hold,
     alerts: Alerts,
+    nudge: Nudge,
     presence: Presence,
     breaks: Breaks,
     setup: SetupCheck,
@@ -161,6 +170,7 @@ impl Tracker {
             smoothed: None,
             hold: Hold { state: State::CannotAssess, pending: None },
             alerts: Alerts::default(),
+            nudge: Nudge::default(),
             presence: Presence::default(),
             breaks: Breaks::default(),
             setup: SetupCheck::default(),
@@ -175,6 +185,7 @@ impl Tracker {
     /// must build up again from the next frame before it alerts.
     pub fn interrupt(&mut self) {
         self.alerts.restart();
+        self.nudge.since = None;
         self.hold.pending = None;
         self.last_t = None;
     }
@@ -211,7 +222,11 @@ impl Tracker {
             events.insert(Events::STATE);
         }
         let state = self.hold.state;
-        let (alert, forward_for) = self.alerts.update(t, state, &j, &p);
+        let (mut alert, forward_for) = self.alerts.update(t, state, &j, &p);
+        let (drifting_for, nudge) = self.nudge.update(t, state, &p.timing, alert.is_none());
+        if nudge {
+            alert = Some(AlertKind::Drifting);
+        }
         if alert.is_some() {
             events.insert(Events::ALERT);
         }
@@ -223,6 +238,7 @@ impl Tracker {
             events,
             alert,
             forward_for_s: forward_for as f32,
+            drifting_for_s: drifting_for as f32,
             present: !self.presence.away,
         }
     }
@@ -234,6 +250,7 @@ impl Tracker {
         let absent_for = self.presence.update(t, seen, timing.away_after_s, events);
         if events.contains(Events::AWAY) {
             self.alerts.restart();
+            self.nudge.since = None;
         }
         if self.breaks.update(t, seen, absent_for, timing) {
             events.insert(Events::BREAK);
@@ -385,6 +402,36 @@ impl Alerts {
             }
         }
         (alert, forward_for)
+    }
+}
+
+/// The drifting nudge: drifting shown for `nudge_after_s` (a frame that
+/// cannot be judged neither ends nor extends the stretch's start), at most
+/// once per `nudge_every_s`, never on a frame that already alerts.
+#[derive(Clone, Copy, Debug, Default)]
+struct Nudge {
+    since: Option<f64>,
+    last: Option<f64>,
+}
+
+impl Nudge {
+    /// Returns how long drifting has been shown and whether to nudge now.
+    fn update(&mut self, t: f64, state: State, timing: &Timing, free: bool) -> (f64, bool) {
+        match state {
+            State::Drifting => {}
+            State::CannotAssess => return (0.0, false),
+            _ => {
+                self.since = None;
+                return (0.0, false);
+            }
+        }
+        let drifting_for = t - *self.since.get_or_insert(t);
+        let due = self.last.is_none_or(|l| t - l >= timing.nudge_every_s);
+        let nudge = timing.nudge && free && due && drifting_for >= timing.nudge_after_s;
+        if nudge {
+            self.last = Some(t);
+        }
+        (drifting_for, nudge)
     }
 }
 
@@ -656,6 +703,46 @@ mod tests {
         let a = tr.update(0.0, &frame(Some(95.0)), Some(&b), (1280, 720));
         assert!(a.events.contains(Events::RECALIBRATE));
         assert_eq!(a.judgement.unassessable, Some(Unassessable::SetupChanged));
+    }
+
+    /// Runs `score(t)` at 2 fps, returning when the drifting nudge fired.
+    fn nudges(tr: &mut Tracker, from: f64, secs: f64, score: impl Fn(f64) -> f32) -> Vec<f64> {
+        let mut at = Vec::new();
+        let mut t = from;
+        while t < from + secs {
+            let a = tr.update(t, &frame(Some(score(t))), None, (640, 480));
+            assert_ne!(a.alert, Some(AlertKind::ForwardHead), "drifting never alerts as forward head");
+            if a.alert == Some(AlertKind::Drifting) {
+                at.push(t);
+            }
+            t += 0.5;
+        }
+        at
+    }
+
+    #[test]
+    fn long_drifting_nudges_after_ten_minutes_at_most_every_half_hour() {
+        let mut tr = Tracker::new(params());
+        nudges(&mut tr, 0.0, 20.0, |_| 95.0);
+        // Drifting (60, between 50 and 75) from t=20, shown at t=30.
+        let at = nudges(&mut tr, 20.0, 3600.0, |_| 60.0);
+        assert_eq!(at, vec![630.0, 2430.0], "10 min after it is shown, then 30 min later");
+        let a = tr.update(3620.0, &frame(Some(60.0)), None, (640, 480));
+        assert_eq!(
+            a.reason().to_string(),
+            "head drifting forward for 60 min; ears ~4 cm ahead of your shoulders"
+        );
+
+        // Good in between starts the stretch over.
+        let mut tr = Tracker::new(params());
+        let at = nudges(&mut tr, 0.0, 2400.0, |t| if (500.0..520.0).contains(&t) { 95.0 } else { 60.0 });
+        assert_eq!(at, vec![1130.0], "good shown at 503 s; drifting again from 530 s");
+
+        // Switched off: never.
+        let mut p = params();
+        p.timing.nudge = false;
+        let mut tr = Tracker::new(p);
+        assert!(nudges(&mut tr, 0.0, 3600.0, |_| 60.0).is_empty());
     }
 
     #[test]

@@ -76,15 +76,25 @@ fn headline(f: &mut fmt::Formatter<'_>, a: &Assessment) -> fmt::Result {
     match a.state {
         State::ForwardHead => {
             f.write_str("head forward")?;
-            if a.forward_for_s >= 60.0 {
-                write!(f, " for {} min", (a.forward_for_s / 60.0).round() as u32)?;
-            } else if a.forward_for_s >= 1.0 {
-                write!(f, " for {} s", a.forward_for_s.round() as u32)?;
-            }
-            Ok(())
+            lasting(f, a.forward_for_s, 1.0)
         }
-        State::Drifting => f.write_str("head drifting forward"),
+        State::Drifting => {
+            f.write_str("head drifting forward")?;
+            // Seconds of drifting are the normal ebb and flow; minutes are news.
+            lasting(f, a.drifting_for_s, 60.0)
+        }
         _ => f.write_str(if a.judgement.calibrated { "aligned as calibrated" } else { "looks upright" }),
+    }
+}
+
+/// " for 2 min" / " for 30 s", once `secs` reaches `from`.
+fn lasting(f: &mut fmt::Formatter<'_>, secs: f32, from: f32) -> fmt::Result {
+    if secs < from {
+        Ok(())
+    } else if secs >= 60.0 {
+        write!(f, " for {} min", (secs / 60.0).round() as u32)
+    } else {
+        write!(f, " for {} s", secs.round() as u32)
     }
 }
 

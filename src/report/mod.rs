@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::clock::{self, ClockError, Date, add_days};
 use crate::journal::{Journal, JournalError, MinuteRow, PauseKind};
-use crate::posture::State;
+use crate::posture::{AlertKind, State};
 
 /// The state that filled most of a journal minute (`CannotAssess` when
 /// mostly not judged): what a timeline colours the minute by.
@@ -111,8 +111,10 @@ pub struct Report {
     pub mean_score: Option<f64>,
     pub episodes: Vec<EpisodeOut>,
     pub longest_episode_s: f64,
-    /// Number of alerts.
+    /// Number of alerts (the drifting nudges are counted apart).
     pub alerts: usize,
+    /// Gentle reminders after a long drifting stretch.
+    pub nudges: usize,
     pub alerts_corrected: usize,
     pub mean_correction_s: Option<f64>,
     pub breaks_taken: usize,
@@ -153,7 +155,8 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
             main_signal: e.main_signal,
         })
         .collect();
-    let alerts = j.alerts(from, to)?;
+    let (nudges, alerts): (Vec<_>, Vec<_>) =
+        j.alerts(from, to)?.into_iter().partition(|a| a.kind == AlertKind::Drifting.name());
     let corrected: Vec<f64> = alerts.iter().filter_map(|a| a.corrected_after_s).collect();
 
     let pauses = j.pause_seconds(from, to)?;
@@ -181,6 +184,7 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
         longest_episode_s: episodes.iter().map(|e| e.duration_s).fold(0.0, f64::max),
         episodes,
         alerts: alerts.len(),
+        nudges: nudges.len(),
         alerts_corrected: corrected.len(),
         mean_correction_s: (!corrected.is_empty())
             .then(|| round1(corrected.iter().sum::<f64>() / corrected.len() as f64)),
@@ -264,6 +268,9 @@ pub fn write_text(out: &mut impl Write, period: &Period, r: &Report) -> io::Resu
         None => String::new(),
     };
     writeln!(out, "  Alerts: {}{corr}", r.alerts)?;
+    if r.nudges > 0 {
+        writeln!(out, "  Nudges while drifting: {}", r.nudges)?;
+    }
     writeln!(out, "  Breaks: {} taken, {} reminders", r.breaks_taken, r.breaks_due)?;
     if !r.worst_hours.is_empty() {
         let hours: Vec<String> = r.worst_hours.iter().map(|h| format!("{h:02}:00-{:02}:00", h + 1)).collect();

@@ -162,10 +162,11 @@ fn today_timeline(ui: &mut egui::Ui, data: &HistoryData) {
     ui.heading("Today");
     ui.label(match r.good_percent {
         Some(g) => format!(
-            "{g:.0} % good · {:.0} min head forward in {} · {} · {:.0} min watched",
+            "{g:.0} % good · {:.0} min head forward in {} · {}{} · {:.0} min watched",
             r.forward_head_s / 60.0,
             count(r.episodes.len(), "episode"),
             count(r.alerts, "alert"),
+            if r.nudges > 0 { format!(", {}", count(r.nudges, "nudge")) } else { String::new() },
             r.monitored_s / 60.0
         ),
         None => "Nothing judged today yet.".into(),

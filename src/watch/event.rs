@@ -27,6 +27,8 @@ pub enum Event {
     Recalibrate { reason: String },
     /// An alert was raised, with the signals behind it.
     Alert { kind: AlertKind, reason: String, score: Option<f64>, signals: BTreeMap<String, Option<f64>> },
+    /// Drifting for a long time: a gentler reminder than an alert.
+    Nudge { reason: String, score: Option<f64>, minutes: f64 },
     /// Sitting for a while: a break is due.
     Break { reason: String },
     /// Alerts silenced and the camera released until `until_t`.
@@ -66,6 +68,7 @@ impl Event {
             Event::Back {} => "back",
             Event::Recalibrate { .. } => "recalibrate",
             Event::Alert { .. } => "alert",
+            Event::Nudge { .. } => "nudge",
             Event::Break { .. } => "break",
             Event::Snooze { .. } => "snooze",
             Event::Pause { .. } => "pause",
@@ -91,11 +94,18 @@ impl Event {
             .events
             .contains(Events::RECALIBRATE)
             .then(|| Event::Recalibrate { reason: Unassessable::SetupChanged.reason().to_string() });
-        let alert = a.alert.map(|kind| Event::Alert {
-            kind,
-            reason: a.reason().to_string(),
-            score: a.score.map(round1),
-            signals: signals(a),
+        let alert = a.alert.map(|kind| match kind {
+            AlertKind::Drifting => Event::Nudge {
+                reason: a.reason().to_string(),
+                score: a.score.map(round1),
+                minutes: (f64::from(a.drifting_for_s) / 6.0).round() / 10.0,
+            },
+            kind => Event::Alert {
+                kind,
+                reason: a.reason().to_string(),
+                score: a.score.map(round1),
+                signals: signals(a),
+            },
         });
         let brk = a
             .events
@@ -146,6 +156,11 @@ pub(crate) mod tests {
                 score: Some(20.0),
                 signals: BTreeMap::from([("ear_shoulder_gap".into(), Some(0.1)), ("forward_m".into(), None)]),
             },
+            Event::Nudge {
+                reason: "head drifting forward for 10 min".into(),
+                score: Some(62.0),
+                minutes: 10.0,
+            },
             Event::Break { reason: "sitting".into() },
             Event::Snooze { minutes: 30.0, until_t: 1800.0 },
             Event::Pause { reason: None },
@@ -170,6 +185,7 @@ pub(crate) mod tests {
                 | Event::Back {}
                 | Event::Recalibrate { .. }
                 | Event::Alert { .. }
+                | Event::Nudge { .. }
                 | Event::Break { .. }
                 | Event::Snooze { .. }
                 | Event::Pause { .. }

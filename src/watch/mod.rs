@@ -105,6 +105,8 @@ pub struct Summary {
     pub frames_dropped: u64,
     pub bad_frames: u64,
     pub alerts: u64,
+    /// Drifting nudges (not counted in `alerts`).
+    pub nudges: u64,
     pub events: usize,
     /// Seconds covered, on the source's clock.
     pub duration_s: f64,

@@ -16,7 +16,7 @@ use crate::capture::Frame;
 use crate::config::Config;
 use crate::pose::gate::ChangeGate;
 use crate::pose::{PoseError, PoseEstimator};
-use crate::posture::{Assessment, Baseline, PostureEngine, State};
+use crate::posture::{AlertKind, Assessment, Baseline, PostureEngine, State};
 use crate::profiles::{DEFAULT_PROFILE, Profiles};
 
 /// Seconds between frames while the person is away.
@@ -132,7 +132,7 @@ impl Watcher {
                 return Reply::Error { error: "a calibration is already running".into() };
             }
             Request::Calibrate { seconds, setup } => {
-                let session = Session::new(*self.engine.params(), t + seconds);
+                let session = Session::new(*self.engine.settings(), t + seconds);
                 self.calibrating = Some(Calibrating { session, setup });
             }
             Request::UseProfile { setup } => self.use_profile(t, setup, sinks),
@@ -265,8 +265,10 @@ impl Watcher {
         self.last_judged = Some(t);
         self.last = Some(a);
         self.summary.frames_processed += 1;
-        if a.alert.is_some() {
-            self.summary.alerts += 1;
+        match a.alert {
+            Some(AlertKind::Drifting) => self.summary.nudges += 1,
+            Some(_) => self.summary.alerts += 1,
+            None => {}
         }
         for event in Event::of(&a) {
             match event {
@@ -342,6 +344,10 @@ impl Calibrating {
             Ok((_, path)) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
             Err(e) => format!("calibrated for this session, but not saved: {e}"),
         };
+        let bands = self.session.params().bands;
+        if bands.personal {
+            p.message = format!("{}; {}", p.message, baseline.tolerance.summary(&bands));
+        }
         if let Some(advice) = baseline.placement.advice() {
             p.message = format!("{}. Note: {advice}", p.message);
         }

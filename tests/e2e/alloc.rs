@@ -137,7 +137,7 @@ fn posture_update_allocates_nothing() {
     for _ in 0..3 {
         cal.add(&judge(&good, 120.0, None, &params), good.width, good.height);
     }
-    let mut engine = PostureEngine::new(params, Some(cal.finish().expect("baseline")));
+    let mut engine = PostureEngine::new(params, Some(cal.finish(&params.scoring).expect("baseline")));
     let frames = [&good, &bad, &bad, &nobody, &good];
     let mut states = 0;
     let n = allocations(|| {

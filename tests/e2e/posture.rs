@@ -199,6 +199,12 @@ fn calibrate_then_analyze_with_the_saved_profile() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("camera eye level"));
     let saved = std::fs::read_to_string(h.join("data/headsup/profiles/desk.toml")).expect("desk.toml");
     assert!(saved.contains("placement = \"eye_level\""), "{saved}");
+    // Six steady frames: tighter cut-offs, said and kept in the profile.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("your calibration is steady") && err.contains("(50 for everyone else"), "{err}");
+    let profile: toml::Value = toml::from_str(&saved).expect("profile toml");
+    let shift = profile["baseline"]["tolerance"]["shift"].as_float().expect("tolerance.shift");
+    assert!((3.0..=5.0).contains(&shift), "{saved}");
     let list = headsup(&h, &["profiles"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("desk"));
 

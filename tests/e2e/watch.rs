@@ -556,3 +556,60 @@ fn still_frames_skip_the_model_and_no_transition_is_missed() {
         }
     }
 }
+
+/// A head that stays drifting (the neck pushed a little forward; the cut-offs
+/// set wide, as the lite model's angle on one still image wanders by a few
+/// degrees) never alerts as forward head; with the nudge due
+/// after 1 minute and at most every 2, four minutes give two nudges, each
+/// its own event, on_alert kind and terminal text, journaled and counted
+/// apart in the report.
+#[test]
+fn a_long_drift_nudges_gently_and_the_report_counts_it() {
+    let _guard = serial();
+    let env = Env::new("nudge");
+    env.write_config(
+        "[posture]\ngood_above = 90.0\nforward_below = 20.0\n[timing]\nnudge_after_min = 1.0\nnudge_every_min = 2.0\n",
+    );
+    let looks = env.home.join("looks");
+    side_view_frames(&looks, 6, |_| 10.0);
+    let frames = env.home.join("frames");
+    std::fs::create_dir_all(&frames).expect("frames dir");
+    for i in 0..480 {
+        let look = looks.join(format!("{:05}.jpg", i % 6));
+        std::os::unix::fs::symlink(look, frames.join(format!("{i:05}.jpg"))).expect("link");
+    }
+    let side = testdata().join("side_view/nvinay_straight_hf.jpg").display().to_string();
+    let cal = vec![side.clone(), side.clone(), side];
+    let events = env.home.join("events.jsonl").display().to_string();
+    let out = env.run(&watch_args(&frames.display().to_string(), &events, &[], &cal));
+    ok(&out);
+    let ev = env.events();
+    let (states, alerts) = states_and_alerts(&env);
+    assert!(alerts.is_empty(), "drifting never alerts: {alerts:?}");
+    assert!(
+        states.iter().any(|(s, _)| s == "drifting") && states.iter().all(|(s, _)| s != "forward_head"),
+        "{states:?}"
+    );
+    let nudges: Vec<&Value> = ev.iter().filter(|e| e["event"] == "nudge").collect();
+    assert_eq!(nudges.len(), 2, "{ev:?}");
+    let t: Vec<f64> = nudges.iter().map(|n| n["t"].as_f64().expect("t")).collect();
+    assert!((t[1] - t[0] - 120.0).abs() < 1.0, "two minutes apart: {t:?}");
+    for n in &nudges {
+        assert!(n["reason"].as_str().expect("reason").starts_with("head drifting forward for "), "{n}");
+        assert!(n["minutes"].as_f64().expect("minutes") >= 1.0, "{n}");
+        assert!((20.0..90.0).contains(&n["score"].as_f64().expect("score")), "{n}");
+    }
+    let lines = env.on_alert_lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.iter().all(|l| l.starts_with("drifting|drifting|")), "{lines:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("A gentle nudge") && err.contains("0 alerts, 2 nudges"), "{err}");
+
+    let out = env.run(&["report", "--format", "json"]);
+    ok(&out);
+    let r: Value = serde_json::from_slice(&out.stdout).expect("report json");
+    assert_eq!((r["alerts"].as_u64(), r["nudges"].as_u64()), (Some(0), Some(2)), "{r}");
+    let text = env.run(&["report"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Alerts: 0") && text.contains("Nudges while drifting: 2"), "{text}");
+}
