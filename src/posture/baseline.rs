@@ -4,14 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::corrections::Corrections;
 use super::placement::Placement;
 use super::signals::{Signals, View};
 use super::tolerance::Tolerance;
 
 /// The user's good posture: the median of every signal over the calibration
 /// frames, with the view and frame size it was taken at, where the camera
-/// sat (judging ignores it; calibration advises on it) and how steady the
-/// frames were (it moves the cut-offs).
+/// sat (judging ignores it; calibration advises on it), how steady the
+/// frames were and the user's corrections since (both move the cut-offs).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     pub signals: Signals,
@@ -22,6 +23,8 @@ pub struct Baseline {
     pub placement: Placement,
     #[serde(default)]
     pub tolerance: Tolerance,
+    #[serde(default)]
+    pub corrections: Corrections,
 }
 
 impl Baseline {
@@ -33,6 +36,7 @@ impl Baseline {
             height,
             placement: Placement::of(&signals, view),
             tolerance: Tolerance::default(),
+            corrections: Corrections::default(),
         }
     }
 }
