@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::paths;
-use crate::posture::Baseline;
+use crate::posture::{Baseline, Corrections};
 
 pub const DEFAULT_PROFILE: &str = "default";
 
@@ -110,6 +110,13 @@ impl Profiles {
             .collect();
         names.sort();
         names.iter().map(|n| self.load(n)).collect()
+    }
+
+    /// Keeps `corrections` in profile `name`, leaving its baseline as saved.
+    pub fn set_corrections(&self, name: &str, corrections: Corrections) -> Result<PathBuf, ProfileError> {
+        let mut p = self.load(name)?;
+        p.baseline.corrections = corrections;
+        self.save(&p)
     }
 
     pub fn rename(&self, from: &str, to: &str) -> Result<(), ProfileError> {

@@ -36,6 +36,8 @@ pub struct Notice {
 pub enum Feedback {
     /// The user chose "Snooze 30 min" on a notification.
     SnoozeRequested { minutes: u32 },
+    /// The user chose "That was wrong" on a forward-head notification.
+    MarkedWrong,
     /// Said once: notifications cannot be shown, the terminal is used.
     NoNotificationService(String),
 }
@@ -170,21 +172,28 @@ pub fn notification_service() -> Result<String, String> {
 }
 
 /// Shows a desktop notification; where the service supports actions it
-/// offers "Snooze 30 min" and waits for the answer on a helper thread.
+/// offers "Snooze 30 min" (and, on a forward-head judgement, "That was
+/// wrong") and waits for the answer on a helper thread.
 fn desktop_notification(n: &Notice, fb: Sender<Feedback>) -> Result<(), String> {
-    let handle = notify_rust::Notification::new()
+    let mut notification = notify_rust::Notification::new();
+    notification
         .appname("headsup")
         .summary(&n.title)
         .body(&n.body)
         .action("snooze30", "Snooze 30 min")
-        .timeout(notify_rust::Timeout::Milliseconds(15_000))
-        .show()
-        .map_err(|e| e.to_string())?;
+        .timeout(notify_rust::Timeout::Milliseconds(15_000));
+    if matches!(n.kind, "forward_head" | "drifting") {
+        notification.action("wrong", "That was wrong");
+    }
+    let handle = notification.show().map_err(|e| e.to_string())?;
     std::thread::spawn(move || {
         handle.wait_for_action(|action| {
-            if action == "snooze30" {
-                let _ = fb.send(Feedback::SnoozeRequested { minutes: 30 });
-            }
+            let said = match action {
+                "snooze30" => Feedback::SnoozeRequested { minutes: 30 },
+                "wrong" => Feedback::MarkedWrong,
+                _ => return,
+            };
+            let _ = fb.send(said);
         })
     });
     Ok(())

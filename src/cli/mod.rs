@@ -5,6 +5,7 @@ mod analyze;
 mod calibrate;
 mod choice;
 mod doctor;
+mod feedback;
 mod history;
 mod install;
 mod settings;
@@ -75,6 +76,8 @@ enum Command {
     Resume,
     /// Show what the running watcher sees.
     Status,
+    /// Say an alert was wrong or missed (the forward-head cut-off moves 2 points), or take it back.
+    Feedback(feedback::FeedbackArgs),
     /// List the cameras and their formats.
     Cameras,
     /// Check the camera, the inference runtime, notifications, the journal and the settings.
@@ -230,6 +233,7 @@ pub fn main() -> ExitCode {
         Some(Command::Pause) => watch::control(headsup::watch::control::Request::Pause),
         Some(Command::Resume) => watch::control(headsup::watch::control::Request::Resume),
         Some(Command::Status) => watch::control(headsup::watch::control::Request::Status),
+        Some(Command::Feedback(args)) => feedback::run(&args, config),
         Some(Command::Cameras) => watch::cameras(config),
         Some(Command::Doctor(args)) => doctor::run(&args, config),
         Some(Command::Autostart { state }) => install::autostart(state == "on"),

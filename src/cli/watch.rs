@@ -18,7 +18,9 @@ use headsup::posture::Baseline;
 use headsup::profiles::{DEFAULT_PROFILE, Profiles};
 use headsup::watch::control::{self, Reply, Request, parse_duration};
 use headsup::watch::sinks::Judged;
-use headsup::watch::{Scheduled, Setting, Sink, SourceSpec, Started, WatchOptions, Wiring, camera_request};
+use headsup::watch::{
+    Event, Scheduled, Setting, Sink, SourceSpec, Started, WatchOptions, Wiring, camera_request,
+};
 
 use super::{PoseArgs, load_config};
 
@@ -157,6 +159,7 @@ pub fn run(args: &WatchArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
             config: cfg,
             baseline,
             profile: args.profile.clone(),
+            in_memory: !args.calibrate.is_empty(),
             profiles_dir: paths::profiles_dir(),
         },
         schedule: args.at.clone(),
@@ -257,6 +260,14 @@ impl Sink for StatusLine {
         eprintln!("headsup: watching {} with BlazePose {} on {}", s.source, s.model, s.runtime);
     }
 
+    /// A correction from the notification, the tray or `--at` is said here
+    /// too: the person sees where the cut-off went.
+    fn event(&mut self, _t: f64, event: &Event) {
+        if let Event::Feedback { message, .. } = event {
+            eprintln!("\nheadsup: {message}");
+        }
+    }
+
     fn judged(&mut self, f: &Judged<'_>) {
         let Some(out) = self.out.as_mut() else { return };
         let a = f.assessment;
@@ -316,6 +327,7 @@ fn no_calibration(
 pub fn control(req: Request) -> anyhow::Result<ExitCode> {
     let status = match control::request(&control::socket_path(), req)? {
         Reply::Status(status) => status,
+        Reply::Corrected { message, .. } => anyhow::bail!("unexpected answer: {message}"),
         Reply::Error { error } => anyhow::bail!("the watcher refused: {error}"),
     };
     match req {

@@ -64,6 +64,16 @@ const MIGRATIONS: &[&str] = &[
         monitored_s REAL NOT NULL, good_s REAL NOT NULL, drifting_s REAL NOT NULL,
         forward_head_s REAL NOT NULL, cannot_assess_s REAL NOT NULL
     );",
+    // 2: the user's corrections ("that alert was wrong", "you missed it"),
+    // with the cut-off they left and the signals of that moment (JSON).
+    "CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,              -- several may share a time
+        time REAL NOT NULL,
+        kind TEXT NOT NULL,                  -- wrong, missed, undo, reset
+        profile TEXT NOT NULL,
+        forward_below REAL NOT NULL,         -- the cut-off after it
+        signals TEXT NOT NULL                -- {} when given offline
+    );",
 ];
 
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -118,6 +128,17 @@ pub struct AlertRow {
     pub reason: String,
     pub score: Option<f64>,
     pub corrected_after_s: Option<f64>,
+}
+
+/// A correction the user made, with the cut-off it left.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CorrectionRow {
+    pub time: f64,
+    pub kind: String,
+    pub profile: String,
+    pub forward_below: f64,
+    /// The signals of that moment, as JSON (`{}` when none were watched).
+    pub signals: String,
 }
 
 pub struct Journal {
@@ -305,6 +326,24 @@ impl Journal {
         .map_err(|e| db(&self.path, e))
     }
 
+    pub fn corrections(&self, from: f64, to: f64) -> Result<Vec<CorrectionRow>, JournalError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT time, kind, profile, forward_below, signals FROM corrections WHERE time >= ?1 AND time < ?2 ORDER BY time, id")
+            .map_err(|e| db(&self.path, e))?;
+        st.query_map(params![from, to], |r| {
+            Ok(CorrectionRow {
+                time: r.get(0)?,
+                kind: r.get(1)?,
+                profile: r.get(2)?,
+                forward_below: r.get(3)?,
+                signals: r.get(4)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| db(&self.path, e))
+    }
+
     /// Breaks of `kind` ("due" or "taken") in the period.
     pub fn breaks(&self, from: f64, to: f64, kind: &str) -> Result<usize, JournalError> {
         self.conn
@@ -433,6 +472,13 @@ impl Batch<'_> {
         )
     }
 
+    pub fn put_correction(&self, c: &CorrectionRow) -> rusqlite::Result<usize> {
+        self.0.execute(
+            "INSERT INTO corrections (time, kind, profile, forward_below, signals) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![c.time, c.kind, c.profile, c.forward_below, c.signals],
+        )
+    }
+
     pub fn put_config_change(&self, time: f64, ok: bool, detail: &str) -> rusqlite::Result<usize> {
         self.0.execute(
             "INSERT OR REPLACE INTO config_changes (time, ok, detail) VALUES (?1, ?2, ?3)",
@@ -498,6 +544,30 @@ mod tests {
         Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 99;").unwrap();
         let e = Journal::open(&path).err().expect("refused");
         assert!(e.to_string().contains("schema 99"), "{e}");
+    }
+
+    #[test]
+    fn a_first_schema_journal_gains_the_corrections_table_and_keeps_its_rows() {
+        let path = temp("migrate");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"))
+            .unwrap();
+        c.execute("INSERT INTO calibrations VALUES (5.0, 'default', 'front')", []).unwrap();
+        drop(c);
+        let mut j = Journal::open(&path).expect("migrated");
+        let row = CorrectionRow {
+            time: 10.0,
+            kind: "wrong".into(),
+            profile: "default".into(),
+            forward_below: 48.0,
+            signals: "{}".into(),
+        };
+        j.batch(|b| b.put_correction(&row)).expect("write");
+        assert_eq!(j.corrections(0.0, 20.0).expect("read"), vec![row]);
+        let kept: i64 = j.conn.query_row("SELECT count(*) FROM calibrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, 1);
+        assert_eq!(j.identity().unwrap().1, 2);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! and main cue, alerts and whether the user corrected within five
 //! minutes, pauses, snoozes and camera outages, breaks due and taken.
 
-use super::{AlertRow, Entry, Episode, FrameEntry, JournalWriter};
+use super::{AlertRow, CorrectionRow, Entry, Episode, FrameEntry, JournalWriter};
 use crate::posture::{Assessment, Events, State};
 
 /// Why nothing was watched for a while (the `pauses` table's `kind`).
@@ -173,6 +173,17 @@ impl Recorder {
             profile: profile.to_string(),
             view: view.to_string(),
         });
+    }
+
+    /// A correction: `kind` as said, the cut-off it left, the signals (JSON).
+    pub fn correction(&mut self, t: f64, kind: &str, profile: &str, forward_below: f64, signals: String) {
+        self.writer.send(Entry::Correction(CorrectionRow {
+            time: self.time(t),
+            kind: kind.to_string(),
+            profile: profile.to_string(),
+            forward_below,
+            signals,
+        }));
     }
 
     pub fn config_change(&mut self, t: f64, ok: bool, detail: String) {

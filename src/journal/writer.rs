@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{AlertRow, Episode, Journal, JournalError, MinuteRow};
+use super::{AlertRow, CorrectionRow, Episode, Journal, JournalError, MinuteRow};
 use crate::posture::State;
 
 /// How often the growing current minute is written.
@@ -27,6 +27,7 @@ pub enum Entry {
     Break { time: f64, kind: &'static str },
     Calibration { time: f64, profile: String, view: String },
     ConfigChange { time: f64, ok: bool, detail: String },
+    Correction(CorrectionRow),
 }
 
 /// One judged frame covering `dt` seconds, with the signals the minutes average.
@@ -199,6 +200,9 @@ fn flush(
                 }
                 Entry::ConfigChange { time, ok, detail } => {
                     b.put_config_change(*time, *ok, detail)?;
+                }
+                Entry::Correction(c) => {
+                    b.put_correction(c)?;
                 }
             }
         }

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::clock::{self, ClockError, Date, add_days};
-use crate::journal::{Journal, JournalError, MinuteRow, PauseKind};
+use crate::journal::{CorrectionRow, Journal, JournalError, MinuteRow, PauseKind};
 use crate::posture::{AlertKind, State};
 
 /// The state that filled most of a journal minute (`CannotAssess` when
@@ -123,6 +123,32 @@ pub struct Report {
     pub worst_hours: Vec<u32>,
     /// good_percent minus the previous period's (null when either is unknown).
     pub trend_good_percent: Option<f64>,
+    /// What you told headsup in the period.
+    pub feedback: FeedbackOut,
+}
+
+/// The period's corrections by kind, and the cut-off the last one left.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FeedbackOut {
+    pub wrong: usize,
+    pub missed: usize,
+    pub undone: usize,
+    pub reset: usize,
+    /// The forward-head cut-off after the period's last correction.
+    pub forward_below: Option<f64>,
+}
+
+impl FeedbackOut {
+    fn of(rows: &[CorrectionRow]) -> Self {
+        let count = |k: &str| rows.iter().filter(|r| r.kind == k).count();
+        Self {
+            wrong: count("wrong"),
+            missed: count("missed"),
+            undone: count("undo"),
+            reset: count("reset"),
+            forward_below: rows.last().map(|r| r.forward_below),
+        }
+    }
 }
 
 fn judged(m: &MinuteRow) -> f64 {
@@ -192,6 +218,7 @@ pub fn build(j: &Journal, period: &Period) -> Result<Report, ReportError> {
         breaks_due: j.breaks(from, to, "due")?,
         worst_hours: worst_hours(&minutes, &clock::zone()),
         trend_good_percent: trend,
+        feedback: FeedbackOut::of(&j.corrections(from, to)?),
     })
 }
 
@@ -270,6 +297,14 @@ pub fn write_text(out: &mut impl Write, period: &Period, r: &Report) -> io::Resu
     writeln!(out, "  Alerts: {}{corr}", r.alerts)?;
     if r.nudges > 0 {
         writeln!(out, "  Nudges while drifting: {}", r.nudges)?;
+    }
+    let f = &r.feedback;
+    if let Some(to) = f.forward_below {
+        writeln!(
+            out,
+            "  Your corrections: {} wrong, {} missed, {} undone, {} reset; forward head now starts below a score of {to:.0}",
+            f.wrong, f.missed, f.undone, f.reset
+        )?;
     }
     writeln!(out, "  Breaks: {} taken, {} reminders", r.breaks_taken, r.breaks_due)?;
     if !r.worst_hours.is_empty() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, Pos2, Stroke, Vec2};
 
 use super::{HeadsupApp, color_of};
-use crate::watch::control::{Request, Setup};
+use crate::watch::control::{Correct, Request, Setup};
 use crate::watch::sinks::snapshot::Snapshot;
 
 impl HeadsupApp {
@@ -144,7 +144,31 @@ impl HeadsupApp {
                 if ui.button("Calibrate (5 s)").clicked() {
                     self.send(Request::Calibrate { seconds: 5.0, setup: self.view.setup });
                 }
+                if let Some(b) = &snap.baseline {
+                    self.corrections(ui, snap, !b.corrections.is_empty());
+                }
             }
+        }
+    }
+
+    /// "That alert was wrong" / "you missed it", and taking them back.
+    fn corrections(&self, ui: &mut egui::Ui, snap: &Snapshot, any: bool) {
+        ui.horizontal(|ui| {
+            for (what, label) in
+                [(Correct::Wrong, "That alert was wrong"), (Correct::Missed, "You missed a slouch")]
+            {
+                if ui.button(label).clicked() {
+                    self.send(Request::Correct { what });
+                }
+            }
+            for (what, label) in [(Correct::Undo, "Undo"), (Correct::Reset, "Reset")] {
+                if ui.add_enabled(any, egui::Button::new(label)).clicked() {
+                    self.send(Request::Correct { what });
+                }
+            }
+        });
+        if let Some(said) = &snap.feedback {
+            ui.label(said);
         }
     }
 

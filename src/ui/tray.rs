@@ -22,7 +22,7 @@ use crate::clock;
 use crate::journal::{Journal, JournalError};
 use crate::posture::State;
 use crate::report::{self, Period};
-use crate::watch::control::{self, Incoming, Request, Setup};
+use crate::watch::control::{self, Correct, Incoming, Request, Setup};
 use crate::watch::sinks::snapshot::{SharedSnapshot, Snapshot};
 
 /// How often today's summary line is read again from the journal.
@@ -251,6 +251,8 @@ impl ksni::Tray for HeadsupTray {
             } else {
                 item("Resume", |t| t.send(Request::Resume))
             },
+            item("That alert was wrong", |t| t.send(Request::Correct { what: Correct::Wrong })),
+            item("I was slouching: you missed it", |t| t.send(Request::Correct { what: Correct::Missed })),
             item("Calibrate (sit well for 5 s)", |t| {
                 t.send(Request::Calibrate { setup: Setup::Default, seconds: 5.0 });
                 // The window shows the progress.

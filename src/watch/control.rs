@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use crate::clock::parse_duration;
-use crate::posture::State;
+use crate::posture::{Correction, PostureEngine, State};
 
 /// What a client asks of the watcher.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,10 +38,61 @@ pub enum Request {
         setup: Setup,
         seconds: f64,
     },
+    /// The user's word on the last judgement: it moves the cut-off of the
+    /// profile in use (saved), or takes corrections back.
+    Correct {
+        what: Correct,
+    },
+}
+
+/// What `headsup feedback`, the notification, the tray and the window say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Correct {
+    /// "That alert was wrong": alerts should come later.
+    Wrong,
+    /// "I was slouching and you missed it": sooner.
+    Missed,
+    /// Take the last correction back.
+    Undo,
+    /// Forget every correction.
+    Reset,
+}
+
+impl Correct {
+    pub fn name(self) -> &'static str {
+        match self {
+            Correct::Wrong => "wrong",
+            Correct::Missed => "missed",
+            Correct::Undo => "undo",
+            Correct::Reset => "reset",
+        }
+    }
+
+    /// Applies it to `engine`'s baseline; false when there was nothing
+    /// to apply it to (no baseline, or no correction to undo).
+    pub fn apply(self, engine: &mut PostureEngine) -> bool {
+        match self {
+            Correct::Wrong => engine.correct(Correction::Wrong).is_some(),
+            Correct::Missed => engine.correct(Correction::Missed).is_some(),
+            Correct::Undo => engine.undo_correction().is_some(),
+            Correct::Reset => {
+                engine.reset_corrections();
+                engine.baseline().is_some()
+            }
+        }
+    }
+
+    fn parse(word: &str) -> Option<Correct> {
+        [Correct::Wrong, Correct::Missed, Correct::Undo, Correct::Reset]
+            .into_iter()
+            .find(|c| c.name() == word)
+    }
 }
 
 impl Request {
-    /// Parses "snooze 30m", "snooze 1800", "pause", "resume", "status".
+    /// Parses "snooze 30m", "snooze 1800", "pause", "resume", "status",
+    /// "profile desk", "calibrate 5s", "feedback wrong".
     pub fn parse(line: &str) -> Result<Request, String> {
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
@@ -53,9 +104,14 @@ impl Request {
             (Some("profile"), Some("desk")) => Ok(Request::UseProfile { setup: Setup::Desk }),
             (Some("profile"), Some("laptop")) => Ok(Request::UseProfile { setup: Setup::Laptop }),
             (Some("profile"), Some("default")) => Ok(Request::UseProfile { setup: Setup::Default }),
+            (Some("feedback"), Some(w)) => Correct::parse(w)
+                .map(|what| Request::Correct { what })
+                .ok_or_else(|| format!("feedback {w:?}: expected wrong, missed, undo or reset")),
             (Some("calibrate"), d) => parse_duration(d.unwrap_or("5s"))
                 .map(|seconds| Request::Calibrate { seconds, setup: Setup::Default }),
-            _ => Err(format!("unknown request {line:?}; expected snooze DURATION, pause, resume or status")),
+            _ => Err(format!(
+                "unknown request {line:?}; expected snooze DURATION, pause, resume, status, profile NAME, calibrate DURATION or feedback wrong|missed|undo|reset"
+            )),
         }
     }
 
@@ -86,7 +142,15 @@ impl Request {
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
     Status(Status),
-    Error { error: String },
+    /// A correction was taken: the cut-off now in force and what it says.
+    Corrected {
+        message: String,
+        forward_below: f64,
+        corrections: usize,
+    },
+    Error {
+        error: String,
+    },
 }
 
 /// What the watcher is doing and seeing.
@@ -356,6 +420,9 @@ mod tests {
         );
         assert_eq!(Request::parse("snooze 15m"), Ok(Request::Snooze { seconds: 900.0 }));
         assert_eq!(Request::parse("status"), Ok(Request::Status));
+        assert_eq!(Request::parse("feedback wrong"), Ok(Request::Correct { what: Correct::Wrong }));
+        assert_eq!(Request::parse("feedback undo"), Ok(Request::Correct { what: Correct::Undo }));
+        assert!(Request::parse("feedback maybe").is_err_and(|e| e.contains("wrong, missed, undo or reset")));
         assert!(Request::parse("explode").is_err());
     }
 

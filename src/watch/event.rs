@@ -57,6 +57,17 @@ pub enum Event {
     Calibrated { ok: bool, profile: String, view: Option<String>, message: String },
     /// A saved profile is judged against from now on.
     ProfileLoaded { profile: String },
+    /// The user corrected a judgement (`wrong`, `missed`) or took
+    /// corrections back (`undo`, `reset`); `forward_below` is the cut-off
+    /// now in force, `signals` those of the last judged frame.
+    Feedback {
+        kind: String,
+        profile: Option<String>,
+        forward_below: f64,
+        corrections: usize,
+        message: String,
+        signals: BTreeMap<String, Option<f64>>,
+    },
 }
 
 impl Event {
@@ -78,6 +89,7 @@ impl Event {
             Event::ConfigReloaded { .. } => "config_reloaded",
             Event::Calibrated { .. } => "calibrated",
             Event::ProfileLoaded { .. } => "profile_loaded",
+            Event::Feedback { .. } => "feedback",
         }
     }
 
@@ -129,7 +141,7 @@ fn round1(v: f32) -> f64 {
 }
 
 /// The named signals, rounded to 4 decimals; `None` where not measured.
-fn signals(a: &Assessment) -> BTreeMap<String, Option<f64>> {
+pub(super) fn signals(a: &Assessment) -> BTreeMap<String, Option<f64>> {
     a.judgement
         .signals
         .named()
@@ -177,6 +189,14 @@ pub(crate) mod tests {
                 message: "ok".into(),
             },
             Event::ProfileLoaded { profile: "desk".into() },
+            Event::Feedback {
+                kind: "wrong".into(),
+                profile: Some("default".into()),
+                forward_below: 48.0,
+                corrections: 1,
+                message: "sensitivity lowered".into(),
+                signals: [("ear_shoulder_gap".to_string(), Some(0.2))].into(),
+            },
         ];
         for e in &all {
             match e {
@@ -194,7 +214,8 @@ pub(crate) mod tests {
                 | Event::CameraFound { .. }
                 | Event::ConfigReloaded { .. }
                 | Event::Calibrated { .. }
-                | Event::ProfileLoaded { .. } => {}
+                | Event::ProfileLoaded { .. }
+                | Event::Feedback { .. } => {}
             }
         }
         all

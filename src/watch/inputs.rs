@@ -1,6 +1,6 @@
 //! What steers the watcher besides frames, polled once per turn of its
 //! loop: control requests (socket, window), a notification's "snooze"
-//! action, requests scheduled on the replay clock (`--at`), the desktop's
+//! and "that was wrong" actions, requests scheduled on the replay clock (`--at`), the desktop's
 //! reasons to pause (screen locked, on battery; camera only) and the
 //! settings file, reloaded live.
 
@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use super::control::{Incoming, Reply, Request};
+use super::control::{Correct, Incoming, Reply, Request};
 use super::feed::{Feed, Item};
 use super::mode::AutoReason;
 use super::sinks::Sinks;
@@ -80,6 +80,7 @@ impl Inputs {
                 Feedback::SnoozeRequested { minutes } => {
                     pending.push((Request::Snooze { seconds: f64::from(minutes) * 60.0 }, None))
                 }
+                Feedback::MarkedWrong => pending.push((Request::Correct { what: Correct::Wrong }, None)),
                 Feedback::NoNotificationService(e) => tracing::info!("no notification service: {e}"),
             }
         }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::control::{Reply, Request, Setup, Status};
+use super::control::{Correct, Reply, Request, Setup, Status};
 use super::mode::{AutoReason, Mode};
 use super::sinks::{CalibrationProgress, Judged, Sinks, Stats};
 use super::{Event, Summary};
@@ -28,6 +28,9 @@ pub struct Setting {
     pub baseline: Option<Baseline>,
     /// The profile it was started with (`None`: `default`, or in memory).
     pub profile: Option<String>,
+    /// The baseline is this run's only (`--calibrate`): corrections to it
+    /// are not saved in any profile.
+    pub in_memory: bool,
     pub profiles_dir: PathBuf,
 }
 
@@ -42,6 +45,8 @@ pub struct Watcher {
     gate: ChangeGate,
     engine: PostureEngine,
     setting: Setting,
+    /// The profile the baseline in use is saved as (`None`: in memory).
+    saved_as: Option<String>,
     mode: Mode,
     last: Option<Assessment>,
     away: bool,
@@ -56,11 +61,14 @@ pub struct Watcher {
 impl Watcher {
     pub fn new(estimator: PoseEstimator, setting: Setting, source: String) -> Self {
         let engine = PostureEngine::new(setting.config.posture_params(), setting.baseline.clone());
+        let saved_as = (setting.baseline.is_some() && !setting.in_memory)
+            .then(|| profile_name(Setup::Default, &setting.profile));
         Self {
             estimator,
             gate: ChangeGate::default(),
             engine,
             setting,
+            saved_as,
             mode: Mode::Watching,
             last: None,
             away: false,
@@ -136,6 +144,7 @@ impl Watcher {
                 self.calibrating = Some(Calibrating { session, setup });
             }
             Request::UseProfile { setup } => self.use_profile(t, setup, sinks),
+            Request::Correct { what } => return self.correct(t, what, sinks),
             Request::Resume | Request::Status => {}
         }
         Reply::Status(self.status(t))
@@ -162,10 +171,46 @@ impl Watcher {
             Ok(p) => {
                 self.engine.set_baseline(Some(p.baseline));
                 self.engine.interrupt();
+                self.saved_as = Some(name.clone());
                 sinks.event(t, &Event::ProfileLoaded { profile: name });
             }
             Err(e) => tracing::warn!("{e}"),
         }
+    }
+
+    /// The user's correction: the cut-off moves, the profile in use keeps
+    /// it, and every sink hears it (the journal with the last frame's signals).
+    fn correct(&mut self, t: f64, what: Correct, sinks: &mut Sinks) -> Reply {
+        if self.engine.baseline().is_none() {
+            return Reply::Error { error: "nothing to correct yet: calibrate first".into() };
+        }
+        if !what.apply(&mut self.engine) {
+            return Reply::Error { error: "no correction to undo".into() };
+        }
+        let corrections = self.engine.baseline().map_or_else(Default::default, |b| b.corrections.clone());
+        let mut message = self.engine.corrections_summary().unwrap_or_default();
+        match &self.saved_as {
+            Some(name) => {
+                let profiles = Profiles::new(self.setting.profiles_dir.clone());
+                if let Err(e) = profiles.set_corrections(name, corrections.clone()) {
+                    message = format!("{message} (for this session only: {e})");
+                }
+            }
+            None => message = format!("{message} (for this session only: the calibration is not saved)"),
+        }
+        let forward_below = f64::from(self.engine.params().bands.forward_below);
+        sinks.event(
+            t,
+            &Event::Feedback {
+                kind: what.name().into(),
+                profile: self.saved_as.clone(),
+                forward_below,
+                corrections: corrections.len(),
+                message: message.clone(),
+                signals: self.last.as_ref().map(super::event::signals).unwrap_or_default(),
+            },
+        );
+        Reply::Corrected { message, forward_below, corrections: corrections.len() }
     }
 
     /// Once per turn of the loop: a snooze that has run out ends.
@@ -255,9 +300,10 @@ impl Watcher {
         }
         if let Some((c, p)) = self.calibrating.take_if(|c| c.session.due(t)).zip(progress.take()) {
             let name = profile_name(c.setup, &self.setting.profile);
-            let (p, baseline) = c.finish(t, p, name, &self.source, &self.setting.profiles_dir, sinks);
-            if baseline.is_some() {
-                self.engine.set_baseline(baseline);
+            let (p, done) = c.finish(t, p, name, &self.source, &self.setting.profiles_dir, sinks);
+            if let Some((baseline, saved_as)) = done {
+                self.engine.set_baseline(Some(baseline));
+                self.saved_as = saved_as;
             }
             progress = Some(p);
         }
@@ -318,7 +364,8 @@ fn profile_name(setup: Setup, started_with: &Option<String>) -> String {
 }
 
 impl Calibrating {
-    /// Time is up: the baseline, saved as profile `name`, or why not.
+    /// Time is up: the baseline and the profile it was saved as (`name`,
+    /// unless saving failed), or why not.
     fn finish(
         self,
         t: f64,
@@ -327,7 +374,7 @@ impl Calibrating {
         source: &str,
         profiles_dir: &Path,
         sinks: &mut Sinks,
-    ) -> (CalibrationProgress, Option<Baseline>) {
+    ) -> (CalibrationProgress, Option<(Baseline, Option<String>)>) {
         p.done = true;
         let baseline = match self.session.baseline() {
             Ok(b) => b,
@@ -340,10 +387,13 @@ impl Calibrating {
             }
         };
         let profiles = Profiles::new(profiles_dir.to_path_buf());
-        p.message = match self.session.save(baseline.clone(), &name, source, &profiles) {
-            Ok((_, path)) => format!("calibrated; saved as profile {name:?} ({})", path.display()),
-            Err(e) => format!("calibrated for this session, but not saved: {e}"),
+        let (message, saved_as) = match self.session.save(baseline.clone(), &name, source, &profiles) {
+            Ok((_, path)) => {
+                (format!("calibrated; saved as profile {name:?} ({})", path.display()), Some(name.clone()))
+            }
+            Err(e) => (format!("calibrated for this session, but not saved: {e}"), None),
         };
+        p.message = message;
         let bands = self.session.params().bands;
         if bands.personal {
             p.message = format!("{}; {}", p.message, baseline.tolerance.summary(&bands));
@@ -354,7 +404,7 @@ impl Calibrating {
         p.ok = true;
         let view = Some(baseline.view.name().to_string());
         sinks.event(t, &Event::Calibrated { ok: true, profile: name, view, message: p.message.clone() });
-        (p, Some(baseline))
+        (p, Some((baseline, saved_as)))
     }
 }
 

@@ -78,6 +78,7 @@ fn start(name: &str) -> (Running, HeadsupApp) {
             config: config.clone(),
             baseline: None,
             profile: Some("desk".into()),
+            in_memory: false,
             profiles_dir: home.join("profiles"),
         },
         schedule: Vec::new(),

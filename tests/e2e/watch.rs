@@ -613,3 +613,102 @@ fn a_long_drift_nudges_gently_and_the_report_counts_it() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Alerts: 0") && text.contains("Nudges while drifting: 2"), "{text}");
 }
+
+/// Learning from corrections, through the binary on a real replay: a
+/// calibrated profile, the head drifting slowly forward and held there.
+/// Three `feedback wrong` (no watcher running: the profile is corrected
+/// and journaled) make the alert come later; three undos sent to the
+/// watcher on its replay clock (`--at`) give back the very same states and
+/// alerts; a correction during the replay is journaled with the signals of
+/// that moment, and the report counts them all.
+#[test]
+fn corrections_make_alerts_come_later_and_undos_restore_the_events() {
+    let _guard = serial();
+    let env = Env::new("feedback");
+    env.write_config("");
+    let side = testdata().join("side_view/nvinay_straight_hf.jpg").display().to_string();
+    let lite = ["--runtime", "rten", "--model", "lite"];
+    let cal = [&["calibrate", "--seconds", "3", "--source", &side, &side, &side][..], &lite].concat();
+    ok(&env.run(&cal));
+    let slow = env.home.join("slow");
+    side_view_frames(&slow, 240, |i| 100.0 * (i as f32 / 120.0).min(1.0));
+    let events = env.home.join("events.jsonl").display().to_string();
+    let replay = |extra: &[&str]| {
+        let base = ["watch", "--headless", "--source", slow.to_str().expect("path"), "--events", &events];
+        let out = env.run(&[&base[..], &lite, extra].concat());
+        ok(&out);
+        let (states, alerts) = states_and_alerts(&env);
+        let feedback: Vec<Value> = env.events().into_iter().filter(|e| e["event"] == "feedback").collect();
+        (states, alerts, feedback)
+    };
+    let first_alert = |alerts: &Timed| alerts.iter().find(|(k, _)| k == "forward_head").map(|a| a.1);
+    let (states, alerts, _) = replay(&[]);
+    let before = first_alert(&alerts).expect("the held hunch alerts");
+
+    for n in 1..=3 {
+        let out = env.run(&["feedback", "wrong"]);
+        ok(&out);
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("sensitivity lowered") && said.contains(&format!("after {n} correction")),
+            "{said}"
+        );
+    }
+    let profile =
+        std::fs::read_to_string(env.home.join("data/headsup/profiles/default.toml")).expect("profile");
+    assert_eq!(profile.matches("kind = \"wrong\"").count(), 3, "kept in the profile:\n{profile}");
+    let (_, later, _) = replay(&[]);
+    eprintln!("alerts before: {alerts:?}\nafter 3 wrong: {later:?}");
+    assert!(
+        first_alert(&later).is_some_and(|t| t > before),
+        "still alerts, but later: {alerts:?} then {later:?}"
+    );
+
+    let undo = ["--at", "0=feedback:undo", "--at", "0=feedback:undo", "--at", "0=feedback:undo"];
+    let during = ["--at", "100=feedback:missed", "--at", "100=feedback:undo"];
+    let (restored_states, restored, feedback) = replay(&[&undo[..], &during].concat());
+    assert_eq!((&restored_states, &restored), (&states, &alerts), "3 undos give the original events back");
+    let kinds: Vec<&str> = feedback.iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
+    assert_eq!(kinds, ["undo", "undo", "undo", "missed", "undo"], "{feedback:?}");
+    assert_eq!(feedback[2]["corrections"], 0);
+    assert_eq!(feedback[3]["forward_below"].as_f64(), feedback[2]["forward_below"].as_f64().map(|f| f + 2.0));
+    assert!(feedback[3]["signals"]["ear_shoulder_gap"].is_number(), "the moment's signals: {}", feedback[3]);
+    let out = env.run(&["feedback", "--undo"]);
+    assert!(!out.status.success(), "nothing left to undo");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no correction to undo"));
+
+    let journal = headsup::journal::Journal::open_read_only(&env.home.join("data/headsup/journal.sqlite3"))
+        .expect("journal");
+    let rows = journal.corrections(0.0, f64::MAX).expect("corrections");
+    let said: Vec<(&str, bool)> =
+        rows.iter().map(|r| (r.kind.as_str(), r.signals.contains("ear_shoulder_gap"))).collect();
+    assert_eq!(
+        said,
+        [
+            ("wrong", false),
+            ("wrong", false),
+            ("wrong", false),
+            ("undo", false),
+            ("undo", false),
+            ("undo", false),
+            ("missed", true),
+            ("undo", true)
+        ],
+        "offline corrections have no signals; the watcher's at t=0 none yet, at t=100 those of the last frame"
+    );
+    assert!(rows.iter().all(|r| r.profile == "default"), "{rows:?}");
+
+    let out = env.run(&["report", "--format", "json"]);
+    ok(&out);
+    let r: Value = serde_json::from_slice(&out.stdout).expect("report json");
+    let f = &r["feedback"];
+    assert_eq!(
+        (f["wrong"].as_u64(), f["missed"].as_u64(), f["undone"].as_u64()),
+        (Some(3), Some(1), Some(4)),
+        "{r}"
+    );
+    assert_eq!(f["forward_below"], feedback[2]["forward_below"], "back where it started");
+    let text = env.run(&["report"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Your corrections: 3 wrong, 1 missed, 4 undone"), "{text}");
+}

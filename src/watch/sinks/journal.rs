@@ -1,6 +1,6 @@
 //! The posture journal as a sink: judged frames, alerts, every mode change
-//! (pause, snooze, automatic pause, resume), camera outages, calibrations
-//! and settings changes go to the [`Recorder`], which writes them on the
+//! (pause, snooze, automatic pause, resume), camera outages, calibrations,
+//! the user's corrections and settings changes go to the [`Recorder`], which writes them on the
 //! journal's own thread. Trouble writing is said once; watching goes on.
 
 use std::sync::mpsc::Receiver;
@@ -39,6 +39,11 @@ impl Sink for Journal {
                     (None, e) => e.clone().unwrap_or_default(),
                 };
                 r.config_change(t, *ok, detail);
+            }
+            Event::Feedback { kind, profile, forward_below, signals, .. } => {
+                let signals = serde_json::to_string(signals).unwrap_or_else(|_| "{}".into());
+                let profile = profile.as_deref().unwrap_or("(this session)");
+                r.correction(t, kind, profile, *forward_below, signals);
             }
             Event::Calibrated { ok: true, profile, view, .. } => {
                 r.calibration(t, profile, view.as_deref().unwrap_or("front"));

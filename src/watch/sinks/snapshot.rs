@@ -38,6 +38,8 @@ pub struct Snapshot {
     pub source: String,
     pub runtime: String,
     pub calibration: Option<CalibrationProgress>,
+    /// What the last correction did ("sensitivity lowered: ...").
+    pub feedback: Option<String>,
     /// The watcher has ended (replay over, error); with the message if any.
     pub finished: Option<String>,
 }
@@ -112,6 +114,10 @@ impl Sink for Publisher {
             Event::CameraFound { source } => {
                 self.source.clone_from(source);
                 self.with(|s| s.camera_busy = false);
+            }
+            Event::Feedback { message, .. } => {
+                self.with(|s| s.feedback = Some(message.clone()));
+                (self.wake)();
             }
             _ => {}
         }
