@@ -1,8 +1,11 @@
-//! The tray icon against a real session bus (`dbus-daemon --session`), with
-//! a test-side StatusNotifierWatcher standing in for the desktop's tray:
-//! it records the registration, reads the icon's menu over D-Bus and
-//! clicks it as a tray host would, while the window runs under Xvfb.
+//! The desktop's D-Bus services against a real session bus (`dbus-daemon
+//! --session`): a test-side StatusNotifierWatcher standing in for the
+//! desktop's tray records the registration, reads the icon's menu over
+//! D-Bus and clicks it as a tray host would, while the window runs under
+//! Xvfb; a test-side notification server shows what the alerts send and
+//! answers with an action, as a user's click does.
 
+use std::collections::HashMap;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -189,6 +192,17 @@ fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
         tip.is_ok_and(|t| t.2.starts_with("headsup: ") && t.2.contains("score") && !t.3.is_empty())
     });
 
+    // The user's word from the tray: this run's calibration is in memory,
+    // so the cut-off moves for this session only.
+    click(&menu, "That alert was wrong");
+    wait_for("the correction from the tray", 10, || {
+        env.events().iter().any(|e| {
+            e["event"] == "feedback"
+                && e["kind"] == "wrong"
+                && e["message"].as_str().is_some_and(|m| m.contains("for this session only"))
+        })
+    });
+
     click(&menu, "Snooze 30 min");
     wait_for("snoozed from the tray", 10, || mode(&env) == "snoozed");
     // The menu follows: paused or snoozed offers resume.
@@ -236,4 +250,109 @@ fn without_a_tray_on_the_desktop_it_says_so_and_opens_the_window() {
     assert!(status.success(), "{status:?}: {err}");
     assert_eq!(err.matches("no tray icon").count(), 1, "{err}");
     assert!(err.contains("no StatusNotifierWatcher"), "{err}");
+}
+
+/// The desktop's notification server, as far as alerts use it.
+#[derive(Clone, Default)]
+struct Notifications {
+    /// (id, summary, actions) of every notification shown.
+    shown: Arc<Mutex<Vec<(u32, String, Vec<String>)>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["actions".into(), "body".into()]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        _body: String,
+        actions: Vec<String>,
+        _hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut shown = self.shown.lock().expect("shown");
+        let id = shown.len() as u32 + 1;
+        shown.push((id, summary, actions));
+        id
+    }
+
+    fn close_notification(&self, _id: u32) {}
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("headsup-test".into(), "tests".into(), "1".into(), "1.2".into())
+    }
+}
+
+/// A forward-head alert reaches the notification server with "Snooze 30
+/// min" and "That was wrong"; the user's click on the latter (the server's
+/// ActionInvoked signal) comes back to the watcher as a correction of the
+/// saved profile, journaled and said.
+#[test]
+fn that_was_wrong_on_a_notification_corrects_the_profile() {
+    let _guard = serial();
+    let bus = SessionBus::start();
+    let server = Notifications::default();
+    let desktop: Connection = bus
+        .connect()
+        .and_then(|b| b.serve_at("/org/freedesktop/Notifications", server.clone()))
+        .and_then(|b| b.name("org.freedesktop.Notifications"))
+        .and_then(|b| b.build())
+        .expect("the test's notification server");
+    let env = Env::new("notify-wrong");
+    std::fs::write(
+        env.home.join("config/headsup/config.toml"),
+        "[alerts]\nstyle = \"notify\"\n[timing]\nonset_delay_s = 0.0\nalert_after_s = 5.0\n",
+    )
+    .expect("config");
+    let lite = ["--runtime", "rten", "--model", "lite"];
+    let cal = crate::watch::case4();
+    let cal: Vec<&str> = cal.iter().map(String::as_str).collect();
+    ok(&env.run(&[&["calibrate", "--source"][..], &cal, &lite].concat()));
+    let bad = crate::watch::replay_dir(&env, "bad", &["case1"], 40);
+    let events = env.home.join("events.jsonl").display().to_string();
+    let args =
+        ["watch", "--headless", "--realtime", "--source", bad.to_str().expect("path"), "--events", &events];
+    let mut child = env
+        .cmd(&[&args[..], &lite].concat())
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("headsup watch");
+    let mut alert = None;
+    wait_for("the alert's notification", 90, || {
+        alert = server.shown.lock().expect("shown").first().cloned();
+        alert.is_some()
+    });
+    let (id, summary, actions) = alert.expect("notification");
+    assert!(summary.starts_with("Head forward"), "{summary}");
+    assert_eq!(actions, ["snooze30", "Snooze 30 min", "wrong", "That was wrong"]);
+    desktop
+        .emit_signal(
+            None::<&str>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(id, "wrong"),
+        )
+        .expect("ActionInvoked");
+    wait_for("the correction from the notification", 20, || {
+        env.events().iter().any(|e| e["event"] == "feedback" && e["kind"] == "wrong")
+    });
+    // SAFETY: kill on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let (status, _) = wait_exit(&mut child, "SIGTERM");
+    let err = stderr_of(&mut child);
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.contains("sensitivity lowered"), "said in the terminal: {err}");
+    let profile =
+        std::fs::read_to_string(env.home.join("data/headsup/profiles/default.toml")).expect("profile");
+    assert_eq!(profile.matches("kind = \"wrong\"").count(), 1, "saved in the profile:\n{profile}");
 }

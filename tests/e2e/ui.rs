@@ -171,6 +171,23 @@ fn the_calibration_wizard_produces_a_profile() {
     wait_for("baseline in use", 10, || run.snapshot.lock().map(|s| s.baseline.is_some()).unwrap_or(false));
     h.run();
     assert!(h.query_by_label_contains("Done: calibrated").is_some());
+
+    // Calibrated: the window takes corrections, saved in the new profile.
+    let said = || run.snapshot.lock().ok().and_then(|s| s.feedback.clone()).unwrap_or_default();
+    h.get_by_label("That alert was wrong").click();
+    h.run();
+    wait_for("the correction", 10, || said().contains("lowered"));
+    let profile = std::fs::read_to_string(run.home.join("profiles/laptop.toml")).expect("profile");
+    assert!(profile.contains("kind = \"wrong\""), "{profile}");
+    wait_for("Undo offered", 10, || {
+        h.run();
+        run.snapshot.lock().is_ok_and(|s| s.baseline.as_ref().is_some_and(|b| !b.corrections.is_empty()))
+    });
+    h.get_by_label("Undo").click();
+    h.run();
+    wait_for("the undo", 10, || said().contains("unchanged"));
+    h.run();
+    assert!(h.query_by_label_contains("sensitivity unchanged").is_some());
 }
 
 /// "Use this profile" for the default setup loads the profile the watcher

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::common::*;
 
 /// A replay folder of `repeat` passes over the frames of `case` (symlinks).
-fn replay_dir(env: &Env, name: &str, cases: &[&str], repeat: usize) -> PathBuf {
+pub(crate) fn replay_dir(env: &Env, name: &str, cases: &[&str], repeat: usize) -> PathBuf {
     let dir = env.home.join(name);
     std::fs::create_dir_all(&dir).expect("replay dir");
     let src = testdata().join("unlicensed/front_neck_grades");
@@ -35,7 +35,7 @@ fn replay_dir(env: &Env, name: &str, cases: &[&str], repeat: usize) -> PathBuf {
     dir
 }
 
-fn case4() -> Vec<String> {
+pub(crate) fn case4() -> Vec<String> {
     let dir = testdata().join("unlicensed/front_neck_grades");
     let mut v: Vec<String> = (0..6)
         .map(|i| dir.join(format!("case4_IMG_0877_{}.jpg", 100 + 4 * i)).display().to_string())
