@@ -252,11 +252,13 @@ fn without_a_tray_on_the_desktop_it_says_so_and_opens_the_window() {
     assert!(err.contains("no StatusNotifierWatcher"), "{err}");
 }
 
+/// A notification as shown: id, summary, actions (key, label, ...).
+type Shown = (u32, String, Vec<String>);
+
 /// The desktop's notification server, as far as alerts use it.
 #[derive(Clone, Default)]
 struct Notifications {
-    /// (id, summary, actions) of every notification shown.
-    shown: Arc<Mutex<Vec<(u32, String, Vec<String>)>>>,
+    shown: Arc<Mutex<Vec<Shown>>>,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
