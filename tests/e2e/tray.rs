@@ -217,8 +217,7 @@ fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
     // Closing the window leaves the watcher in the tray.
     x.pointer_away();
     std::thread::sleep(Duration::from_millis(300));
-    x.close(window.expect("window"));
-    wait_for("the window to hide", 10, || x.window("headsup").is_none());
+    x.close_until(window.expect("window"), || x.window("headsup").is_none());
     std::thread::sleep(Duration::from_millis(500));
     assert!(child.try_wait().expect("wait").is_none(), "closing the window ended headsup");
     assert_eq!(mode(&env), "snoozed");
