@@ -74,6 +74,9 @@ pub struct Record<'a> {
     /// `front`, `side`, `back` or null.
     pub view: Option<&'static str>,
     pub provisional: bool,
+    /// The screen judged against: 0 the main one, 1.. those added by
+    /// `calibrate --screens`.
+    pub screen: u8,
     pub signals: NamedSignals,
     pub findings: Findings,
     /// Whether an alert fires on this frame (sequences only).
@@ -129,6 +132,7 @@ impl<'a> Record<'a> {
             reason: a.reason().to_string(),
             view: a.judgement.view.map(|v| v.name()),
             provisional: a.judgement.provisional,
+            screen: a.judgement.screen,
             signals: NamedSignals(a.judgement.signals),
             findings: a.judgement.findings,
             alert: a.alert.is_some(),

@@ -16,9 +16,13 @@ pub struct CalibrateArgs {
     /// Name of the profile to create or replace.
     #[arg(long, default_value = DEFAULT_PROFILE)]
     profile: String,
-    /// Recorded frames of your good posture (image files or folders) instead of the camera.
+    /// Recorded frames of your good posture (image files or folders) instead of the camera;
+    /// with --screens, one folder per screen, the main one first.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     source: Vec<PathBuf>,
+    /// Screens you look at for long stretches: calibrates each in turn (the main one first).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    screens: u8,
     /// The camera to calibrate with [default: `[camera] index` of the settings].
     #[arg(long, value_name = "N")]
     camera: Option<u32>,
@@ -33,16 +37,36 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> anyhow::Result<ExitCo
     let (_, cfg) = load_config(config)?;
     if args.source.is_empty() {
         let index = args.camera.unwrap_or(cfg.camera.index);
-        return super::calibrate_camera(&args.profile, index, args.seconds, &args.pose, &cfg);
+        let screens = args.screens;
+        return super::calibrate_camera(&args.profile, index, args.seconds, screens, &args.pose, &cfg);
+    }
+    let screens = usize::from(args.screens);
+    if screens > 1 && args.source.len() != screens {
+        anyhow::bail!(
+            "--screens {screens} with --source takes one folder per screen (the main one first), not {}",
+            args.source.len()
+        );
     }
     let fps = f64::from(cfg.camera.fps_good);
     let wanted = (args.seconds * fps).ceil().max(3.0) as usize;
-    let files: Vec<PathBuf> = calibrate::expand(&args.source)?.into_iter().take(wanted).collect();
     let mut est =
         PoseEstimator::new(&args.pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
     println!("Sit as you do when your posture is good, facing your screen.");
-    let session = calibrate::from_files(&mut est, &files, cfg.posture_params(), fps)?;
-    let baseline = session.baseline().context("calibration rejected")?;
+    let groups: Vec<Vec<PathBuf>> = if screens > 1 {
+        args.source.iter().map(std::slice::from_ref).map(calibrate::expand).collect::<Result<_, _>>()?
+    } else {
+        vec![calibrate::expand(&args.source)?]
+    };
+    let mut sessions = Vec::new();
+    for (i, files) in groups.iter().enumerate() {
+        let files = &files[..files.len().min(wanted)];
+        let session = calibrate::from_files(&mut est, files, cfg.posture_params(), fps)?;
+        let baseline =
+            session.baseline().with_context(|| format!("calibration of screen {} rejected", i + 1))?;
+        sessions.push((session, baseline));
+    }
+    let (session, main) = sessions.remove(0);
+    let baseline = super::join_screens(main, sessions.into_iter().map(|(_, b)| b), &cfg)?;
     let frames = session.good_frames();
     let camera = args.source.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     super::say_calibration(&baseline, &cfg);

@@ -182,12 +182,34 @@ pub fn say_calibration(baseline: &Baseline, cfg: &Config) {
     }
 }
 
+/// The main screen's baseline with the other screens' added (each at the
+/// same place, facing the camera, the head turned its own way).
+pub fn join_screens(
+    mut main: Baseline,
+    others: impl IntoIterator<Item = Baseline>,
+    cfg: &Config,
+) -> anyhow::Result<Baseline> {
+    let shift = cfg.posture_params().checks.setup_shift;
+    for (i, other) in others.into_iter().enumerate() {
+        main.add_screen(&other, shift).with_context(|| format!("screen {} not added", i + 2))?;
+    }
+    if !main.screens.is_empty() {
+        eprintln!(
+            "headsup: {} screens calibrated; each frame is judged against the one you face",
+            main.screens.len() + 1
+        );
+    }
+    Ok(main)
+}
+
 /// Calibrates profile `name` from camera `index`, saying the countdown and
-/// the frames taken; Ctrl-C or SIGTERM end it with exit code 130.
+/// the frames taken, for each of `screens` in turn; Ctrl-C or SIGTERM end
+/// it with exit code 130.
 pub fn calibrate_camera(
     name: &str,
     index: u32,
     seconds: f64,
+    screens: u8,
     pose: &PoseArgs,
     cfg: &Config,
 ) -> anyhow::Result<ExitCode> {
@@ -197,20 +219,33 @@ pub fn calibrate_camera(
     }
     let mut est = PoseEstimator::new(&pose.options(&cfg.pose)).context("cannot start the pose pipeline")?;
     let mut cam = Webcam::new(CameraRequest { index, ..camera_request(&cfg.camera) });
-    let said = |step| match step {
-        CameraStep::Streaming { camera, format } => eprintln!("headsup: {camera} streaming {format}"),
-        CameraStep::Countdown(n) => eprintln!("Sit in your good posture, facing the screen... {n}"),
-        CameraStep::Frames(n) => eprint!("\r  {n} usable frames"),
-    };
-    let session = match session::from_camera(&mut est, &mut cam, cfg.posture_params(), seconds, &stop, said) {
-        Err(CalibrateError::Interrupted) => {
-            eprintln!("\nheadsup: calibration interrupted; nothing saved");
-            return Ok(ExitCode::from(130));
-        }
-        other => other?,
-    };
-    eprintln!();
-    let baseline = session.baseline().context("calibration rejected")?;
+    let mut sessions = Vec::new();
+    for screen in 1..=screens {
+        let look = match (screen, screens) {
+            (_, 1) => "facing the screen".to_string(),
+            (1, _) => format!("looking at your main screen (1 of {screens})"),
+            (n, _) => format!("now looking at your other screen ({n} of {screens})"),
+        };
+        let said = |step| match step {
+            CameraStep::Streaming { camera, format } => eprintln!("headsup: {camera} streaming {format}"),
+            CameraStep::Countdown(n) => eprintln!("Sit in your good posture, {look}... {n}"),
+            CameraStep::Frames(n) => eprint!("\r  {n} usable frames"),
+        };
+        let session =
+            match session::from_camera(&mut est, &mut cam, cfg.posture_params(), seconds, &stop, said) {
+                Err(CalibrateError::Interrupted) => {
+                    eprintln!("\nheadsup: calibration interrupted; nothing saved");
+                    return Ok(ExitCode::from(130));
+                }
+                other => other?,
+            };
+        eprintln!();
+        let baseline =
+            session.baseline().with_context(|| format!("calibration of screen {screen} rejected"))?;
+        sessions.push((session, baseline));
+    }
+    let (session, main) = sessions.remove(0);
+    let baseline = join_screens(main, sessions.into_iter().map(|(_, b)| b), cfg)?;
     let (w, h) = session.size();
     say_calibration(&baseline, cfg);
     let (_, path) = session.save(baseline, name, FrameSource::name(&cam), &Profiles::default())?;

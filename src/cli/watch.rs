@@ -316,7 +316,8 @@ fn no_calibration(
         return Ok(ExitCode::from(2));
     }
     let name = args.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
-    let code = super::calibrate_camera(name, args.camera.unwrap_or(cfg.camera.index), 5.0, &args.pose, cfg)?;
+    let code =
+        super::calibrate_camera(name, args.camera.unwrap_or(cfg.camera.index), 5.0, 1, &args.pose, cfg)?;
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }

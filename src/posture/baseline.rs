@@ -25,7 +25,30 @@ pub struct Baseline {
     pub tolerance: Tolerance,
     #[serde(default)]
     pub corrections: Corrections,
+    /// The other screens' good posture (`calibrate --screens`): the person
+    /// looks at each with the head turned or tilted its own way, and each
+    /// frame is judged against the screen its head direction is nearest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screens: Vec<Signals>,
 }
+
+/// Why another screen's calibration does not join the baseline.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum ScreenError {
+    #[error("both screens must be calibrated facing the camera (front view), not from the side")]
+    NotFront,
+    #[error(
+        "you moved between the screens (shoulders moved or the camera did); sit as you did and try again"
+    )]
+    Moved,
+    #[error(
+        "your head pointed the same way for both screens (within {0:.2} ear widths); look at the other screen"
+    )]
+    SameDirection(f32),
+}
+
+/// Head directions closer than this (ear widths) are one screen.
+const SAME_DIRECTION: f32 = 0.15;
 
 impl Baseline {
     pub fn from_signals(signals: Signals, view: View, width: u32, height: u32) -> Self {
@@ -37,8 +60,51 @@ impl Baseline {
             placement: Placement::of(&signals, view),
             tolerance: Tolerance::default(),
             corrections: Corrections::default(),
+            screens: Vec::new(),
         }
     }
+
+    /// Adds another screen's calibration (taken at the same place, facing
+    /// the camera, the head pointing elsewhere).
+    pub fn add_screen(&mut self, other: &Baseline, setup_shift: f32) -> Result<(), ScreenError> {
+        if self.view != View::Front || other.view != View::Front {
+            return Err(ScreenError::NotFront);
+        }
+        if !super::judge::same_place(&other.signals, &self.signals, setup_shift) {
+            return Err(ScreenError::Moved);
+        }
+        let s = &other.signals;
+        if self.screen_signals().any(|b| direction_distance(s, b) < SAME_DIRECTION) {
+            return Err(ScreenError::SameDirection(SAME_DIRECTION));
+        }
+        self.screens.push(*s);
+        Ok(())
+    }
+
+    /// Every screen's signals: the main one first.
+    pub fn screen_signals(&self) -> impl Iterator<Item = &Signals> {
+        std::iter::once(&self.signals).chain(&self.screens)
+    }
+
+    /// The screen (0: the main one) whose head direction is nearest `s`'s,
+    /// with its signals.
+    pub fn screen_for(&self, s: &Signals) -> (u8, &Signals) {
+        let mut best = (0u8, &self.signals, direction_distance(s, &self.signals));
+        for (i, b) in self.screens.iter().enumerate() {
+            let d = direction_distance(s, b);
+            if d < best.2 {
+                best = (i as u8 + 1, b, d);
+            }
+        }
+        (best.0, best.1)
+    }
+}
+
+/// How far apart two head directions are, in ear widths: the nose's offset
+/// from the ears' midpoint sideways (yaw is in half ear widths) and down.
+fn direction_distance(a: &Signals, b: &Signals) -> f32 {
+    let d = ((a.yaw - b.yaw) / 2.0).hypot(a.nose_drop - b.nose_drop);
+    if d.is_finite() { d } else { f32::INFINITY }
 }
 
 #[cfg(test)]

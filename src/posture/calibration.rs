@@ -163,6 +163,7 @@ mod tests {
             cues: Cues::default(),
             forward_cm: f32::NAN,
             findings: Findings::default(),
+            screen: 0,
         }
     }
 

@@ -71,6 +71,8 @@ pub struct Judgement {
     /// landmarks; NaN when unknown).
     pub forward_cm: f32,
     pub findings: Findings,
+    /// The screen judged against (0: the main one; see `Baseline::screens`).
+    pub screen: u8,
 }
 
 impl Judgement {
@@ -85,6 +87,7 @@ impl Judgement {
             cues: Cues::default(),
             forward_cm: f32::NAN,
             findings: Findings::default(),
+            screen: 0,
         }
     }
 }
@@ -117,7 +120,14 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     if facing::back_to_camera(lm, min_vis) {
         return Judgement::unassessable(Unassessable::BackToCamera, s, Some(View::Back));
     }
-    let view = if s.yaw.abs() <= checks.front_max_yaw {
+    // Another screen is judged against its own baseline: facing it counts
+    // as facing front as far from its direction as from the main one's.
+    let (screen, front_base) = match baseline.filter(|b| b.view == View::Front) {
+        Some(b) => b.screen_for(&s),
+        None => (0, &s),
+    };
+    let towards_other = screen > 0 && (s.yaw - front_base.yaw).abs() <= checks.front_max_yaw;
+    let view = if s.yaw.abs() <= checks.front_max_yaw || towards_other {
         View::Front
     } else if s.yaw.abs() >= checks.side_min_yaw {
         View::Side
@@ -144,12 +154,15 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
         return Judgement::unassessable(Unassessable::LowConfidence, s, Some(view));
     }
 
-    let base = baseline.filter(|b| b.view == view).map(|b| &b.signals);
+    let base = baseline
+        .filter(|b| b.view == view)
+        .map(|b| if view == View::Front { front_base } else { &b.signals });
     let mut j = match view {
         View::Side => score_side(&s, base, &params.scoring),
         _ => score_front(&s, base, &params.scoring),
     };
     j.view = Some(view);
+    j.screen = if view == View::Front && base.is_some() { screen } else { 0 };
     j.findings = findings(&s, base, view, &params.findings, &params.scoring);
     j
 }
@@ -217,6 +230,7 @@ fn score_front(s: &Signals, b: Option<&Signals>, p: &Scoring) -> Judgement {
         cues,
         forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
         findings: Findings::default(),
+        screen: 0,
     }
 }
 
@@ -235,6 +249,7 @@ fn score_side(s: &Signals, b: Option<&Signals>, p: &Scoring) -> Judgement {
         cues: Cues { side_angle: dev, ..Cues::default() },
         forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
         findings: Findings::default(),
+        screen: 0,
     }
 }
 
@@ -261,6 +276,7 @@ fn findings(s: &Signals, b: Option<&Signals>, view: View, f: &FindingRules, scor
 
 #[cfg(test)]
 mod tests {
+    use super::super::baseline::ScreenError;
     use super::*;
     use crate::pose::{Pose, Roi, WorldLandmark};
 
@@ -337,6 +353,56 @@ mod tests {
         // With a baseline taken at the same place, the calibrated person is followed.
         let b = baseline(&front(110.0, 80.0));
         assert_eq!(judge(&crowd, 100.0, Some(&b), &params).unassessable, None);
+    }
+
+    /// `front` with the head turned: the nose `turn` half ear widths off
+    /// the ears' midpoint, as when looking at a screen beside the camera.
+    fn turned(gap: f32, turn: f32) -> Pose {
+        let mut p = front(gap, 80.0);
+        p.landmarks[idx::NOSE].x = 320.0 + turn * 40.0;
+        p
+    }
+
+    #[test]
+    fn a_second_screen_is_judged_against_its_own_baseline() {
+        let params = Params::default();
+        let mut b = baseline(&front(110.0, 80.0));
+        // Without it, looking at the other screen is a turned-away frame.
+        let at_other = result(turned(110.0, 1.5));
+        assert_eq!(judge(&at_other, 100.0, Some(&b), &params).unassessable, Some(Unassessable::TurnedAway));
+        b.add_screen(&baseline(&turned(110.0, 1.5)), params.checks.setup_shift).expect("second screen");
+        let j = judge(&at_other, 100.0, Some(&b), &params);
+        assert_eq!((j.screen, j.score, j.view), (1, Some(100.0), Some(View::Front)), "{j:?}");
+        // Forward head while looking at it scores low against it.
+        let j = judge(&result(turned(82.5, 1.5)), 100.0, Some(&b), &params);
+        assert_eq!(j.screen, 1);
+        assert!(j.score.expect("score") < 50.0, "{j:?}");
+        // Back at the main screen: judged against the main baseline.
+        let j = judge(&result(front(110.0, 80.0)), 100.0, Some(&b), &params);
+        assert_eq!((j.screen, j.score), (0, Some(100.0)));
+        // Turned the other way, beyond either: still turned away.
+        let away = judge(&result(turned(110.0, -1.5)), 100.0, Some(&b), &params);
+        assert_eq!(away.unassessable, Some(Unassessable::TurnedAway));
+    }
+
+    #[test]
+    fn a_screen_is_refused_from_the_side_moved_or_in_the_same_direction() {
+        let shift = Params::default().checks.setup_shift;
+        let mut b = baseline(&front(110.0, 80.0));
+        let same = baseline(&turned(110.0, 0.1));
+        assert!(matches!(b.add_screen(&same, shift), Err(ScreenError::SameDirection(_))));
+        let mut moved = turned(110.0, 1.5);
+        for l in moved.landmarks.iter_mut() {
+            l.x += 200.0;
+        }
+        assert_eq!(b.add_screen(&baseline(&moved), shift), Err(ScreenError::Moved));
+        let side = Baseline { view: View::Side, ..baseline(&turned(110.0, 1.5)) };
+        assert_eq!(b.add_screen(&side, shift), Err(ScreenError::NotFront));
+        assert!(b.screens.is_empty());
+        // An old profile (no screens) loads; one with screens keeps them.
+        b.add_screen(&baseline(&turned(110.0, 1.5)), shift).expect("screen");
+        let text = toml::to_string(&b).expect("toml");
+        assert_eq!(toml::from_str::<Baseline>(&text).expect("load").screens.len(), 1);
     }
 
     #[test]

@@ -557,6 +557,7 @@ mod tests {
             cues: Cues::default(),
             forward_cm: 4.0,
             findings: Findings::default(),
+            screen: 0,
         }
     }
 

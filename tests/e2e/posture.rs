@@ -237,3 +237,64 @@ fn config_init_check_and_bad_edits() {
         "{err}"
     );
 }
+
+/// `files` mirrored left to right into `dir` (a person looking the other
+/// way: the nose on the other side of the ears), as JPEG.
+fn mirrored(files: &[String], dir: &Path) -> Vec<String> {
+    std::fs::create_dir_all(dir).expect("mirror dir");
+    files
+        .iter()
+        .map(|f| {
+            let out = dir.join(Path::new(f).file_name().expect("name"));
+            image::open(f).expect("image").fliph().save(&out).expect("write mirror");
+            out.display().to_string()
+        })
+        .collect()
+}
+
+/// Two screens on real frames: the upright case4 frames for the main
+/// screen and the same frames mirrored (the head pointing the other way)
+/// for the other. Each frame is judged against the screen it faces, and a
+/// forward head while facing the other screen is still forward head.
+#[test]
+fn two_screens_each_frame_against_the_screen_it_faces() {
+    let _guard = serial();
+    let h = home("screens");
+    let main = h.join("main");
+    std::fs::create_dir_all(&main).expect("main dir");
+    for f in grades("case4") {
+        std::os::unix::fs::symlink(&f, main.join(Path::new(&f).file_name().expect("name"))).expect("link");
+    }
+    let other = h.join("other");
+    let other_good = mirrored(&grades("case4"), &other);
+    let other_bad = mirrored(&grades("case1"), &h.join("other_bad"));
+    let (m, o) = (main.display().to_string(), other.display().to_string());
+    let cal = ["calibrate", "--runtime", "rten", "--profile", "two", "--screens", "2", "--source"];
+    let out = headsup(&h, &[&cal[..], &[m.as_str(), o.as_str()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 screens calibrated"));
+    let saved = std::fs::read_to_string(h.join("data/headsup/profiles/two.toml")).expect("two.toml");
+    let profile: toml::Value = toml::from_str(&saved).expect("profile toml");
+    assert_eq!(profile["baseline"]["screens"].as_array().map(Vec::len), Some(1), "{saved}");
+
+    let judged = |inputs: &[String]| -> Vec<(u64, String)> {
+        analyze(&h, &["--profile", "two"], inputs)
+            .iter()
+            .map(|r| (r["screen"].as_u64().expect("screen"), r["state"].as_str().expect("state").to_string()))
+            .collect()
+    };
+    let main_good = judged(&grades("case4"));
+    assert!(main_good.iter().all(|(s, st)| *s == 0 && st == "good"), "{main_good:?}");
+    let faced = judged(&other_good);
+    assert!(faced.iter().all(|(s, st)| *s == 1 && st == "good"), "{faced:?}");
+    let bad = judged(&other_bad);
+    assert!(bad.iter().all(|(s, st)| *s == 1 && st == "forward_head"), "{bad:?}");
+
+    // The same frames twice are one screen, refused in words; so is a
+    // count of folders that does not match --screens.
+    let out = headsup(&h, &[&cal[..], &[m.as_str(), m.as_str()]].concat());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pointed the same way for both screens"));
+    let out = headsup(&h, &[&cal[..], &[m.as_str()]].concat());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one folder per screen"));
+}
