@@ -13,6 +13,7 @@ use crate::capture::{
     CaptureError, Frame, FrameMeta, FrameSource, ImageError, Read, collect_images, load_rgb,
 };
 use crate::pose::{PoseError, PoseEstimator, PoseResult};
+use crate::posture::baseline::ScreenError;
 use crate::posture::{Baseline, CalibrationError, Calibrator, Params, judge};
 use crate::profiles::{Profile, ProfileError, Profiles};
 
@@ -32,6 +33,8 @@ pub enum CalibrateError {
     Save(#[from] ProfileError),
     #[error("calibration interrupted; nothing saved")]
     Interrupted,
+    #[error("screen {screen} not added: {source}")]
+    Screen { screen: usize, source: ScreenError },
 }
 
 /// How far a session is, for the window's wizard.
@@ -44,6 +47,32 @@ pub struct Progress {
     pub message: String,
     pub done: bool,
     pub ok: bool,
+    /// Which screen is being calibrated, of how many (1 of 1 for one).
+    pub screen: (u8, u8),
+}
+
+impl Progress {
+    /// What to look at now: "Look at your main screen (1 of 2)".
+    pub fn prompt(&self) -> String {
+        match self.screen {
+            (_, 0 | 1) => "Sit in your good posture, facing your screen".into(),
+            (1, n) => format!("Sit in your good posture, looking at your main screen (1 of {n})"),
+            (i, n) => format!("Now look at your other screen ({i} of {n}), sitting as well"),
+        }
+    }
+}
+
+/// The main screen's baseline with the other screens' added, in order.
+pub fn join_screens(
+    mut main: Baseline,
+    others: impl IntoIterator<Item = Baseline>,
+    params: &Params,
+) -> Result<Baseline, CalibrateError> {
+    for (i, other) in others.into_iter().enumerate() {
+        main.add_screen(&other, params.checks.setup_shift)
+            .map_err(|source| CalibrateError::Screen { screen: i + 2, source })?;
+    }
+    Ok(main)
 }
 
 /// A baseline in the making.
@@ -74,6 +103,7 @@ impl Session {
             message: j.unassessable.map_or_else(|| "good frame".into(), |u| u.reason().to_string()),
             done: false,
             ok: false,
+            screen: (1, 1),
         }
     }
 

@@ -185,14 +185,11 @@ pub fn say_calibration(baseline: &Baseline, cfg: &Config) {
 /// The main screen's baseline with the other screens' added (each at the
 /// same place, facing the camera, the head turned its own way).
 pub fn join_screens(
-    mut main: Baseline,
+    main: Baseline,
     others: impl IntoIterator<Item = Baseline>,
     cfg: &Config,
 ) -> anyhow::Result<Baseline> {
-    let shift = cfg.posture_params().checks.setup_shift;
-    for (i, other) in others.into_iter().enumerate() {
-        main.add_screen(&other, shift).with_context(|| format!("screen {} not added", i + 2))?;
-    }
+    let main = session::join_screens(main, others, &cfg.posture_params())?;
     if !main.screens.is_empty() {
         eprintln!(
             "headsup: {} screens calibrated; each frame is judged against the one you face",

@@ -101,6 +101,7 @@ impl HeadsupApp {
         );
         match &snap.calibration {
             Some(p) if !p.done => {
+                ui.strong(p.prompt());
                 ui.label(format!(
                     "Calibrating… {:.0} s left, {} of {} frames usable",
                     p.remaining_s.ceil(),
@@ -141,9 +142,15 @@ impl HeadsupApp {
                         ui.selectable_value(&mut self.view.setup, setup, name);
                     }
                 });
-                if ui.button("Calibrate (5 s)").clicked() {
-                    self.send(Request::Calibrate { seconds: 5.0, setup: self.view.setup });
-                }
+                ui.horizontal(|ui| {
+                    if ui.button("Calibrate (5 s)").clicked() {
+                        let (setup, screens) = (self.view.setup, self.view.screens);
+                        self.send(Request::Calibrate { seconds: 5.0, setup, screens });
+                    }
+                    ui.label("for");
+                    ui.selectable_value(&mut self.view.screens, 1, "one screen");
+                    ui.selectable_value(&mut self.view.screens, 2, "two (main, then the other)");
+                });
                 if let Some(b) = &snap.baseline {
                     self.corrections(ui, snap, !b.corrections.is_empty());
                 }

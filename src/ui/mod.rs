@@ -74,6 +74,8 @@ pub struct View {
     pub blur_image: bool,
     /// Which profile the wizard saves to.
     pub setup: Setup,
+    /// Screens the wizard calibrates in turn (1 or 2).
+    pub screens: u8,
     /// Days the history shows: 7 or 30.
     pub history_days: usize,
 }
@@ -129,6 +131,7 @@ impl HeadsupApp {
                 hide_image: false,
                 blur_image: false,
                 setup: Setup::Default,
+                screens: 1,
                 history_days: 7,
             },
             form: SettingsForm {

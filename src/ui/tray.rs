@@ -254,7 +254,7 @@ impl ksni::Tray for HeadsupTray {
             item("That alert was wrong", |t| t.send(Request::Correct { what: Correct::Wrong })),
             item("I was slouching: you missed it", |t| t.send(Request::Correct { what: Correct::Missed })),
             item("Calibrate (sit well for 5 s)", |t| {
-                t.send(Request::Calibrate { setup: Setup::Default, seconds: 5.0 });
+                t.send(Request::Calibrate { setup: Setup::Default, seconds: 5.0, screens: 1 });
                 // The window shows the progress.
                 if let Some(w) = &t.window {
                     w.show();

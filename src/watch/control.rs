@@ -37,6 +37,9 @@ pub enum Request {
     Calibrate {
         setup: Setup,
         seconds: f64,
+        /// Screens to calibrate in turn, `seconds` each (1 to 4).
+        #[serde(default = "one")]
+        screens: u8,
     },
     /// The user's word on the last judgement: it moves the cut-off of the
     /// profile in use (saved), or takes corrections back.
@@ -107,8 +110,19 @@ impl Request {
             (Some("feedback"), Some(w)) => Correct::parse(w)
                 .map(|what| Request::Correct { what })
                 .ok_or_else(|| format!("feedback {w:?}: expected wrong, missed, undo or reset")),
-            (Some("calibrate"), d) => parse_duration(d.unwrap_or("5s"))
-                .map(|seconds| Request::Calibrate { seconds, setup: Setup::Default }),
+            (Some("calibrate"), d) => {
+                let screens = match words.next() {
+                    None => 1,
+                    Some(n) => {
+                        n.parse().map_err(|_| format!("calibrate {n:?}: expected a number of screens"))?
+                    }
+                };
+                parse_duration(d.unwrap_or("5s")).map(|seconds| Request::Calibrate {
+                    seconds,
+                    setup: Setup::Default,
+                    screens,
+                })
+            }
             _ => Err(format!(
                 "unknown request {line:?}; expected snooze DURATION, pause, resume, status, profile NAME, calibrate DURATION or feedback wrong|missed|undo|reset"
             )),
@@ -124,6 +138,9 @@ impl Request {
             }
             Request::Calibrate { seconds, .. } if !(3.0..=60.0).contains(&seconds) => {
                 Err(format!("calibrate takes 3 to 60 s, not {seconds} s"))
+            }
+            Request::Calibrate { screens, .. } if !(1..=4).contains(&screens) => {
+                Err(format!("calibrate takes 1 to 4 screens, not {screens}"))
             }
             ok => Ok(ok),
         }
@@ -168,6 +185,10 @@ pub struct Status {
     pub frames: u64,
     pub dropped: u64,
     pub source: String,
+}
+
+fn one() -> u8 {
+    1
 }
 
 /// Which profile a calibration from the window is saved as.
@@ -420,6 +441,11 @@ mod tests {
         );
         assert_eq!(Request::parse("snooze 15m"), Ok(Request::Snooze { seconds: 900.0 }));
         assert_eq!(Request::parse("status"), Ok(Request::Status));
+        assert_eq!(
+            Request::parse("calibrate 4s 2"),
+            Ok(Request::Calibrate { seconds: 4.0, setup: Setup::Default, screens: 2 })
+        );
+        assert!(Request::parse("calibrate 4s 9").expect("parses").check().is_err());
         assert_eq!(Request::parse("feedback wrong"), Ok(Request::Correct { what: Correct::Wrong }));
         assert_eq!(Request::parse("feedback undo"), Ok(Request::Correct { what: Correct::Undo }));
         assert!(Request::parse("feedback maybe").is_err_and(|e| e.contains("wrong, missed, undo or reset")));
@@ -436,10 +462,10 @@ mod tests {
         assert_eq!(mode, 0o600);
         let answer = std::thread::spawn(move || {
             let (req, reply) = rx.recv().expect("request");
-            assert_eq!(req, Request::Calibrate { seconds: 5.0, setup: Setup::Desk });
+            assert_eq!(req, Request::Calibrate { seconds: 5.0, setup: Setup::Desk, screens: 1 });
             reply.send(Reply::Error { error: "no".into() }).expect("reply");
         });
-        let req = Request::Calibrate { seconds: 5.0, setup: Setup::Desk };
+        let req = Request::Calibrate { seconds: 5.0, setup: Setup::Desk, screens: 1 };
         assert_eq!(request(&path, req).expect("answer"), Reply::Error { error: "no".into() });
         answer.join().expect("server side");
         drop(guard);

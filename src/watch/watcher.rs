@@ -11,7 +11,7 @@ use super::control::{Correct, Reply, Request, Setup, Status};
 use super::mode::{AutoReason, Mode};
 use super::sinks::{CalibrationProgress, Judged, Sinks, Stats};
 use super::{Event, Summary};
-use crate::calibrate::Session;
+use crate::calibrate::{Session, join_screens};
 use crate::capture::Frame;
 use crate::config::Config;
 use crate::pose::gate::ChangeGate;
@@ -34,10 +34,15 @@ pub struct Setting {
     pub profiles_dir: PathBuf,
 }
 
-/// A calibration asked for while watching (the window's wizard, the socket).
+/// A calibration asked for while watching (the window's wizard, the
+/// socket): one session per screen in turn, `seconds` each.
 struct Calibrating {
     session: Session,
     setup: Setup,
+    seconds: f64,
+    /// The screens calibrated so far, the main one first.
+    done: Vec<Baseline>,
+    screens: u8,
 }
 
 pub struct Watcher {
@@ -139,9 +144,9 @@ impl Watcher {
             Request::Calibrate { .. } if self.calibrating.is_some() => {
                 return Reply::Error { error: "a calibration is already running".into() };
             }
-            Request::Calibrate { seconds, setup } => {
+            Request::Calibrate { seconds, setup, screens } => {
                 let session = Session::new(*self.engine.settings(), t + seconds);
-                self.calibrating = Some(Calibrating { session, setup });
+                self.calibrating = Some(Calibrating { session, setup, seconds, done: Vec::new(), screens });
             }
             Request::UseProfile { setup } => self.use_profile(t, setup, sinks),
             Request::Correct { what } => return self.correct(t, what, sinks),
@@ -296,9 +301,17 @@ impl Watcher {
         let luma = frame.mean_luma();
         let mut progress = None;
         if let Some(c) = self.calibrating.as_mut() {
-            progress = Some(c.session.add(t, result, luma, frame.width, frame.height));
+            let mut p = c.session.add(t, result, luma, frame.width, frame.height);
+            p.screen = (c.done.len() as u8 + 1, c.screens);
+            if c.session.due(t) && c.next_screen(t, &mut p) {
+                p.screen.0 += 1;
+            }
+            progress = Some(p);
         }
-        if let Some((c, p)) = self.calibrating.take_if(|c| c.session.due(t)).zip(progress.take()) {
+        // (Taken only when due: the progress of a running session goes to
+        // the sinks, for the wizard.)
+        let due = self.calibrating.as_ref().is_some_and(|c| c.session.due(t));
+        if let Some((c, p)) = due.then(|| self.calibrating.take().zip(progress.take())).flatten() {
             let name = profile_name(c.setup, &self.setting.profile);
             let (p, done) = c.finish(t, p, name, &self.source, &self.setting.profiles_dir, sinks);
             if let Some((baseline, saved_as)) = done {
@@ -364,6 +377,24 @@ fn profile_name(setup: Setup, started_with: &Option<String>) -> String {
 }
 
 impl Calibrating {
+    /// This screen's time is up at `t`: with more screens to go, keeps its
+    /// baseline (or says why not, in `p`) and starts the next; true then.
+    fn next_screen(&mut self, t: f64, p: &mut CalibrationProgress) -> bool {
+        if self.done.len() as u8 + 1 >= self.screens {
+            return false;
+        }
+        match self.session.baseline() {
+            Ok(b) => {
+                self.done.push(b);
+                let params = *self.session.params();
+                self.session = Session::new(params, t + self.seconds);
+                p.remaining_s = self.seconds;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Time is up: the baseline and the profile it was saved as (`name`,
     /// unless saving failed), or why not.
     fn finish(
@@ -376,7 +407,19 @@ impl Calibrating {
         sinks: &mut Sinks,
     ) -> (CalibrationProgress, Option<(Baseline, Option<String>)>) {
         p.done = true;
-        let baseline = match self.session.baseline() {
+        let screen = self.done.len() + 1;
+        let mut done = self.done.into_iter();
+        let last = self.session.baseline().map_err(|e| match self.screens {
+            1 => e.to_string(),
+            _ => format!("screen {screen}: {e}"),
+        });
+        let joined = last.and_then(|b| match done.next() {
+            Some(main) => {
+                join_screens(main, done.chain([b]), self.session.params()).map_err(|e| e.to_string())
+            }
+            None => Ok(b),
+        });
+        let baseline = match joined {
             Ok(b) => b,
             Err(e) => {
                 p.message = e.to_string();
@@ -394,6 +437,9 @@ impl Calibrating {
             Err(e) => (format!("calibrated for this session, but not saved: {e}"), None),
         };
         p.message = message;
+        if !baseline.screens.is_empty() {
+            p.message = format!("{} ({} screens)", p.message, baseline.screens.len() + 1);
+        }
         let bands = self.session.params().bands;
         if bands.personal {
             p.message = format!("{}; {}", p.message, baseline.tolerance.summary(&bands));

@@ -271,7 +271,9 @@ fn request_line() -> impl Strategy<Value = String> {
 fn in_bounds(req: &Request) -> bool {
     match *req {
         Request::Snooze { seconds } => (1.0..=86_400.0).contains(&seconds),
-        Request::Calibrate { seconds, .. } => (3.0..=60.0).contains(&seconds),
+        Request::Calibrate { seconds, screens, .. } => {
+            (3.0..=60.0).contains(&seconds) && (1..=4).contains(&screens)
+        }
         _ => true,
     }
 }

@@ -298,3 +298,57 @@ fn two_screens_each_frame_against_the_screen_it_faces() {
     let out = headsup(&h, &[&cal[..], &[m.as_str()]].concat());
     assert!(String::from_utf8_lossy(&out.stderr).contains("one folder per screen"));
 }
+
+/// The watcher's own calibration (the control request the window's wizard
+/// sends, here on the replay clock) takes the screens in turn: 3 s looking
+/// at the main screen, then 3 s at the other, saved in the profile.
+#[test]
+fn the_watchers_calibration_takes_two_screens_in_turn() {
+    let _guard = serial();
+    let h = home("screens-watch");
+    let frames = h.join("frames");
+    std::fs::create_dir_all(&frames).expect("frames");
+    let other = mirrored(&grades("case4"), &h.join("other"));
+    let main = grades("case4");
+    let mut n = 0;
+    let mut link = |f: &String| {
+        std::os::unix::fs::symlink(f, frames.join(format!("{n:05}.jpg"))).expect("link");
+        n += 1;
+    };
+    // t = 0 … 3 s on the main screen (7 frames at 2 fps), then the other.
+    (0..7).for_each(|i| link(&main[i % main.len()]));
+    (0..20).for_each(|i| link(&other[i % other.len()]));
+    let mut args = vec!["calibrate", "--runtime", "rten", "--model", "lite", "--source"];
+    args.extend(main.iter().map(String::as_str));
+    assert!(headsup(&h, &args).status.success());
+    let events = h.join("events.jsonl").display().to_string();
+    let run = [
+        "watch",
+        "--headless",
+        "--no-control",
+        "--runtime",
+        "rten",
+        "--model",
+        "lite",
+        "--events",
+        &events,
+        "--at",
+        "0=calibrate:3s:2",
+        "--source",
+    ];
+    let out = headsup(&h, &[&run[..], &[frames.to_str().expect("path")]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = std::fs::read_to_string(&events).expect("events");
+    let done: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "calibrated")
+        .collect();
+    assert_eq!(done.len(), 1, "{log}");
+    assert_eq!(done[0]["ok"], true, "{}", done[0]);
+    assert!(done[0]["message"].as_str().is_some_and(|m| m.contains("(2 screens)")), "{}", done[0]);
+    assert!((6.0..7.0).contains(&done[0]["t"].as_f64().expect("t")), "both screens took 3 s: {}", done[0]);
+    let saved = std::fs::read_to_string(h.join("data/headsup/profiles/default.toml")).expect("profile");
+    let profile: toml::Value = toml::from_str(&saved).expect("profile toml");
+    assert_eq!(profile["baseline"]["screens"].as_array().map(Vec::len), Some(1), "{saved}");
+}

@@ -188,6 +188,26 @@ fn the_calibration_wizard_produces_a_profile() {
     wait_for("the undo", 10, || said().contains("unchanged"));
     h.run();
     assert!(h.query_by_label_contains("sensitivity unchanged").is_some());
+
+    // Two screens: the wizard says which to look at; frames that all face
+    // one way cannot be two screens, and it says so.
+    h.get_by_label("two (main, then the other)").click();
+    h.run();
+    h.get_by_label("Calibrate (5 s)").click();
+    h.run();
+    wait_for("the first screen's prompt", 10, || {
+        h.run();
+        h.query_by_label_contains("looking at your main screen (1 of 2)").is_some()
+    });
+    wait_for("the second screen's prompt", 10, || {
+        h.run();
+        h.query_by_label_contains("Now look at your other screen (2 of 2)").is_some()
+    });
+    wait_for("the two-screen calibration to end", 20, || {
+        run.snapshot.lock().is_ok_and(|s| s.calibration.as_ref().is_some_and(|c| c.done))
+    });
+    let p = run.snapshot.lock().expect("snapshot").calibration.clone().expect("progress");
+    assert!(!p.ok && p.message.contains("pointed the same way for both screens"), "{p:?}");
 }
 
 /// "Use this profile" for the default setup loads the profile the watcher
@@ -199,7 +219,7 @@ fn the_default_setup_is_the_profile_the_watcher_started_with() {
     wait_for("first frame", 30, || run.snapshot.lock().map(|s| s.seq > 0).unwrap_or(false));
     let events = run.home.join("events.jsonl");
     let logged = |kind: &str| std::fs::read_to_string(&events).unwrap_or_default().contains(kind);
-    app.send(Request::Calibrate { seconds: 3.0, setup: Setup::Default });
+    app.send(Request::Calibrate { seconds: 3.0, setup: Setup::Default, screens: 1 });
     wait_for("calibrated", 60, || logged("\"calibrated\""));
     assert!(run.home.join("profiles/desk.toml").is_file());
     app.send(Request::UseProfile { setup: Setup::Default });
