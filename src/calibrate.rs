@@ -52,13 +52,19 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// What to look at now: "Look at your main screen (1 of 2)".
+    /// What to look at now (the wizard shows it, the CLI says it).
     pub fn prompt(&self) -> String {
-        match self.screen {
-            (_, 0 | 1) => "Sit in your good posture, facing your screen".into(),
-            (1, n) => format!("Sit in your good posture, looking at your main screen (1 of {n})"),
-            (i, n) => format!("Now look at your other screen ({i} of {n}), sitting as well"),
-        }
+        prompt(self.screen)
+    }
+}
+
+/// What to look at while calibrating screen `i` of `n`: "Sit in your good
+/// posture, looking at your main screen (1 of 2)".
+pub fn prompt((i, n): (u8, u8)) -> String {
+    match (i, n) {
+        (_, 0 | 1) => "Sit in your good posture, facing your screen".into(),
+        (1, n) => format!("Sit in your good posture, looking at your main screen (1 of {n})"),
+        (i, n) => format!("Now look at your other screen ({i} of {n}), sitting as well"),
     }
 }
 

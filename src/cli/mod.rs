@@ -218,14 +218,10 @@ pub fn calibrate_camera(
     let mut cam = Webcam::new(CameraRequest { index, ..camera_request(&cfg.camera) });
     let mut sessions = Vec::new();
     for screen in 1..=screens {
-        let look = match (screen, screens) {
-            (_, 1) => "facing the screen".to_string(),
-            (1, _) => format!("looking at your main screen (1 of {screens})"),
-            (n, _) => format!("now looking at your other screen ({n} of {screens})"),
-        };
+        let look = session::prompt((screen, screens));
         let said = |step| match step {
             CameraStep::Streaming { camera, format } => eprintln!("headsup: {camera} streaming {format}"),
-            CameraStep::Countdown(n) => eprintln!("Sit in your good posture, {look}... {n}"),
+            CameraStep::Countdown(n) => eprintln!("{look}... {n}"),
             CameraStep::Frames(n) => eprint!("\r  {n} usable frames"),
         };
         let session =
