@@ -378,7 +378,8 @@ fn profile_name(setup: Setup, started_with: &Option<String>) -> String {
 
 impl Calibrating {
     /// This screen's time is up at `t`: with more screens to go, keeps its
-    /// baseline (or says why not, in `p`) and starts the next; true then.
+    /// baseline and starts the next (true). False on the last screen, or
+    /// when this one's frames made no baseline (finishing says why).
     fn next_screen(&mut self, t: f64, p: &mut CalibrationProgress) -> bool {
         if self.done.len() as u8 + 1 >= self.screens {
             return false;
