@@ -70,7 +70,7 @@ impl Baseline {
         if self.view != View::Front || other.view != View::Front {
             return Err(ScreenError::NotFront);
         }
-        if !super::judge::same_place(&other.signals, &self.signals, setup_shift) {
+        if !super::signals::same_place(&other.signals, &self.signals, setup_shift) {
             return Err(ScreenError::Moved);
         }
         let s = &other.signals;

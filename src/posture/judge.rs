@@ -9,7 +9,7 @@ use crate::pose::{Landmark, PoseResult};
 use super::baseline::Baseline;
 use super::facing;
 use super::params::{FindingRules, Params, Scoring};
-use super::signals::{self, Near, Signals, View};
+use super::signals::{self, Near, Signals, View, same_place};
 
 /// Why a frame cannot be judged. Never counted as good or bad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -165,15 +165,6 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     j.screen = if view == View::Front && base.is_some() { screen } else { 0 };
     j.findings = findings(&s, base, view, &params.findings, &params.scoring);
     j
-}
-
-/// Whether the person sits where the baseline was taken (same place in the
-/// frame, same size): tells the calibrated person from others, and notices
-/// a moved camera.
-pub fn same_place(s: &Signals, b: &Signals, shift: f32) -> bool {
-    let dx = (s.shoulder_x - b.shoulder_x).abs() / b.shoulder_span.max(1e-3);
-    let size = (s.shoulder_span / b.shoulder_span.max(1e-3) - 1.0).abs();
-    dx <= shift && size <= shift
 }
 
 /// One frame's score against baseline signals `b` of the same view (what

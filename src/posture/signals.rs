@@ -237,6 +237,15 @@ pub fn compute(pose: &Pose, width: u32, height: u32) -> Signals {
     }
 }
 
+/// Whether the person sits where the baseline was taken (same place in the
+/// frame, same size): tells the calibrated person from others, notices a
+/// moved camera, and keeps a calibration's screens together.
+pub fn same_place(s: &Signals, b: &Signals, shift: f32) -> bool {
+    let dx = (s.shoulder_x - b.shoulder_x).abs() / b.shoulder_span.max(1e-3);
+    let size = (s.shoulder_span / b.shoulder_span.max(1e-3) - 1.0).abs();
+    dx <= shift && size <= shift
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,9 @@
 //! is `Copy`: an update allocates nothing. The words are in `words`.
 
 use super::baseline::Baseline;
-use super::judge::{Judgement, Unassessable, same_place};
+use super::judge::{Judgement, Unassessable};
 use super::params::{Bands, Params, Timing};
+use super::signals::same_place;
 
 /// The user-facing posture state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
