@@ -65,8 +65,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> anyhow::Result<ExitCo
             session.baseline().with_context(|| format!("calibration of screen {} rejected", i + 1))?;
         sessions.push((session, baseline));
     }
-    let (session, main) = sessions.remove(0);
-    let baseline = super::join_screens(main, sessions.into_iter().map(|(_, b)| b), &cfg)?;
+    let (session, baseline) = super::join_screens(sessions, &cfg)?;
     let frames = session.good_frames();
     let camera = args.source.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     super::say_calibration(&baseline, &cfg);

@@ -182,21 +182,23 @@ pub fn say_calibration(baseline: &Baseline, cfg: &Config) {
     }
 }
 
-/// The main screen's baseline with the other screens' added (each at the
-/// same place, facing the camera, the head turned its own way).
+/// The first (main) screen's session, with its baseline holding the other
+/// screens' (each at the same place, facing the camera, the head turned
+/// its own way).
 pub fn join_screens(
-    main: Baseline,
-    others: impl IntoIterator<Item = Baseline>,
+    mut sessions: Vec<(session::Session, Baseline)>,
     cfg: &Config,
-) -> anyhow::Result<Baseline> {
-    let main = session::join_screens(main, others, &cfg.posture_params())?;
+) -> anyhow::Result<(session::Session, Baseline)> {
+    anyhow::ensure!(!sessions.is_empty(), "no screen calibrated");
+    let (first, main) = sessions.remove(0);
+    let main = session::join_screens(main, sessions.into_iter().map(|(_, b)| b), &cfg.posture_params())?;
     if !main.screens.is_empty() {
         eprintln!(
             "headsup: {} screens calibrated; each frame is judged against the one you face",
             main.screens.len() + 1
         );
     }
-    Ok(main)
+    Ok((first, main))
 }
 
 /// Calibrates profile `name` from camera `index`, saying the countdown and
@@ -237,8 +239,7 @@ pub fn calibrate_camera(
             session.baseline().with_context(|| format!("calibration of screen {screen} rejected"))?;
         sessions.push((session, baseline));
     }
-    let (session, main) = sessions.remove(0);
-    let baseline = join_screens(main, sessions.into_iter().map(|(_, b)| b), cfg)?;
+    let (session, baseline) = join_screens(sessions, cfg)?;
     let (w, h) = session.size();
     say_calibration(&baseline, cfg);
     let (_, path) = session.save(baseline, name, FrameSource::name(&cam), &Profiles::default())?;

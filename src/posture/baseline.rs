@@ -89,14 +89,12 @@ impl Baseline {
     /// The screen (0: the main one) whose head direction is nearest `s`'s,
     /// with its signals.
     pub fn screen_for(&self, s: &Signals) -> (u8, &Signals) {
-        let mut best = (0u8, &self.signals, direction_distance(s, &self.signals));
-        for (i, b) in self.screens.iter().enumerate() {
-            let d = direction_distance(s, b);
-            if d < best.2 {
-                best = (i as u8 + 1, b, d);
-            }
-        }
-        (best.0, best.1)
+        // The first of equals: the main screen wins a tie.
+        let nearest = self
+            .screen_signals()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| direction_distance(s, a).total_cmp(&direction_distance(s, b)));
+        nearest.map_or((0, &self.signals), |(i, b)| (i as u8, b))
     }
 }
 
