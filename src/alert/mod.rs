@@ -4,8 +4,11 @@
 //! and one stretch (offering "Snooze 30 min" where the service supports
 //! actions), a terminal line with a bell, an optional chime through the
 //! desktop's own player, and an optional user command. Quiet hours silence
-//! everything but the log.
+//! everything but the log. The `glow` and `dim` styles draw on the screen
+//! itself ([`overlay`]); what they cannot say (breaks, findings) still goes
+//! as a notification.
 
+pub mod overlay;
 mod stretches;
 
 use std::io::Write;
@@ -29,6 +32,9 @@ pub struct Notice {
     pub state: &'static str,
     pub reason: String,
     pub score: Option<f32>,
+    /// Already shown by the screen overlay: no notification or terminal
+    /// line (the chime and `on_alert` still run).
+    pub on_screen: bool,
 }
 
 /// What the delivery thread reports back.
@@ -45,6 +51,8 @@ pub enum Feedback {
 enum Msg {
     Notice(Notice),
     Settings(AlertsConfig),
+    /// A line for the terminal, whatever the style.
+    Say(String),
 }
 
 /// Hands notices to the delivery thread.
@@ -95,15 +103,21 @@ impl Alerter {
             Some(s) => format!("{reason}.\nTry: {} — {}", s.name, s.text),
             None => format!("{reason}."),
         };
-        Notice { kind, title: title.to_string(), body, state, reason, score }
+        Notice { kind, title: title.to_string(), body, state, reason, score, on_screen: false }
     }
 
     pub fn send(&self, notice: Notice) {
         let _ = self.tx.send(Msg::Notice(notice));
     }
+
+    /// Tells the user something about the alerts themselves on the terminal.
+    pub fn say(&self, text: String) {
+        let _ = self.tx.send(Msg::Say(text));
+    }
 }
 
-fn quiet_now(settings: &AlertsConfig) -> bool {
+/// Whether `settings`' quiet hours hold now.
+pub fn quiet_now(settings: &AlertsConfig) -> bool {
     parse_quiet_hours(&settings.quiet_hours)
         .is_some_and(|w| clock::in_window(clock::minute_of_day(SystemTime::now()), w))
 }
@@ -121,13 +135,21 @@ fn deliver_loop(
                 settings = s;
                 continue;
             }
+            Msg::Say(text) => {
+                let _ = writeln!(terminal, "headsup: {text}");
+                let _ = terminal.flush();
+                continue;
+            }
             Msg::Notice(n) => n,
         };
         if settings.style == AlertStyle::None || quiet_now(&settings) {
             tracing::info!(kind = notice.kind, "alert not shown (style none or quiet hours)");
             continue;
         }
-        let want_notify = matches!(settings.style, AlertStyle::Notify | AlertStyle::Both);
+        // What the screen styles do not draw goes as a notification.
+        let screen = matches!(settings.style, AlertStyle::Glow | AlertStyle::Dim);
+        let want_notify =
+            !notice.on_screen && (screen || matches!(settings.style, AlertStyle::Notify | AlertStyle::Both));
         let mut to_terminal = matches!(settings.style, AlertStyle::Terminal | AlertStyle::Both);
         if want_notify
             && notifications_work

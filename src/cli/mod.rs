@@ -102,6 +102,12 @@ enum Command {
         #[command(subcommand)]
         action: history::JournalAction,
     },
+    /// The screen-edge glow or dim, fed levels on stdin by the watcher (internal).
+    #[command(hide = true)]
+    Overlay {
+        #[arg(long, value_parser = ["glow", "dim"])]
+        style: String,
+    },
     /// Delete every calibration profile and all posture history.
     Forget {
         /// Do not ask for confirmation.
@@ -271,6 +277,7 @@ pub fn main() -> ExitCode {
         Some(Command::Forget { yes }) => watch::forget(yes),
         Some(Command::Report(args)) => history::report(&args),
         Some(Command::Journal { action }) => history::journal(action, config),
+        Some(Command::Overlay { style }) => overlay(&style),
         // The default: watch with the embedded defaults.
         None => watch::run(&cli.watch, config),
     };
@@ -281,4 +288,12 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The overlay process: runs until the watcher closes its input.
+fn overlay(style: &str) -> anyhow::Result<ExitCode> {
+    use headsup::alert::overlay;
+    let style: overlay::Style = style.parse().map_err(anyhow::Error::msg)?;
+    overlay::x11::run(style)?;
+    Ok(ExitCode::SUCCESS)
 }

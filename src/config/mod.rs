@@ -233,6 +233,33 @@ pub enum AlertStyle {
     Terminal,
     Both,
     None,
+    /// A band at the screen edges that grows while the head stays forward.
+    Glow,
+    /// A gentle dim of the whole screen (needs a compositor).
+    Dim,
+}
+
+impl AlertStyle {
+    pub const ALL: [AlertStyle; 6] = [
+        AlertStyle::Notify,
+        AlertStyle::Terminal,
+        AlertStyle::Both,
+        AlertStyle::Glow,
+        AlertStyle::Dim,
+        AlertStyle::None,
+    ];
+
+    /// As the settings file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertStyle::Notify => "notify",
+            AlertStyle::Terminal => "terminal",
+            AlertStyle::Both => "both",
+            AlertStyle::None => "none",
+            AlertStyle::Glow => "glow",
+            AlertStyle::Dim => "dim",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

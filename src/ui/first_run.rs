@@ -100,6 +100,8 @@ impl HeadsupApp {
             (AlertStyle::Notify, "A desktop notification (with a soft chime if the settings ask for one)"),
             (AlertStyle::Terminal, "A line in the terminal headsup runs in"),
             (AlertStyle::Both, "Both"),
+            (AlertStyle::Glow, "A soft glow at the screen edges that grows until you sit back"),
+            (AlertStyle::Dim, "A gentle dim of the screen (needs a compositing desktop)"),
             (AlertStyle::None, "Not at all: only the journal and the tray icon"),
         ] {
             ui.radio_value(&mut self.form.alert_style, style, what);

@@ -50,13 +50,7 @@ pub fn save(path: &Path, sensitivity: f32, style: AlertStyle, camera: Option<u32
     let round = |v: f32| f64::from((v * 10.0).round() / 10.0);
     doc["posture"]["forward_below"] = toml_edit::value(round(fwd));
     doc["posture"]["good_above"] = toml_edit::value(round(good));
-    let style = match style {
-        AlertStyle::Notify => "notify",
-        AlertStyle::Terminal => "terminal",
-        AlertStyle::Both => "both",
-        AlertStyle::None => "none",
-    };
-    doc["alerts"]["style"] = toml_edit::value(style);
+    doc["alerts"]["style"] = toml_edit::value(style.name());
     if let Some(index) = camera {
         doc["camera"]["index"] = toml_edit::value(i64::from(index));
     }
@@ -96,13 +90,14 @@ impl HeadsupApp {
             "Forward head below score {fwd:.0}, good from {good:.0} (higher sensitivity warns earlier)."
         ));
         self.camera_choice(ui);
-        egui::ComboBox::from_label("Alert style")
-            .selected_text(format!("{:?}", self.form.alert_style))
-            .show_ui(ui, |ui| {
-                for s in [AlertStyle::Notify, AlertStyle::Terminal, AlertStyle::Both, AlertStyle::None] {
-                    ui.selectable_value(&mut self.form.alert_style, s, format!("{s:?}"));
+        egui::ComboBox::from_label("Alert style").selected_text(self.form.alert_style.name()).show_ui(
+            ui,
+            |ui| {
+                for s in AlertStyle::ALL {
+                    ui.selectable_value(&mut self.form.alert_style, s, s.name());
                 }
-            });
+            },
+        );
         if ui.button("Save settings").clicked() {
             self.save_settings();
         }

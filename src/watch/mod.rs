@@ -136,7 +136,7 @@ pub fn run(opts: WatchOptions, wiring: Wiring) -> Result<Summary, WatchError> {
     let runtime = estimator.runtime().to_string();
     sinks.started(&Started { source: &source, model: estimator.model().name(), runtime: &runtime });
     let (alerter, feedback) = Alerter::spawn(opts.setting.config.alerts.clone(), alert_terminal);
-    sinks.push(Box::new(sinks::alerts::Alerts::new(alerter)));
+    sinks.push(Box::new(sinks::alerts::Alerts::new(alerter, &opts.setting.config)));
     let camera = matches!(opts.source, SourceSpec::Camera(_));
     let requests = socket_rx.into_iter().chain(requests).collect();
     let mut inputs = Inputs::new(requests, feedback, opts.schedule, &opts.config_path, camera);

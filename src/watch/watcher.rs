@@ -346,6 +346,7 @@ impl Watcher {
             baseline: self.engine.baseline(),
             calibration: progress.as_ref(),
             stats: self.stats(),
+            forward_below: self.engine.params().bands.forward_below,
         };
         sinks.judged(&judged);
         Ok(a)

@@ -13,6 +13,7 @@ mod golden;
 mod journal;
 mod layers;
 mod models;
+mod overlay;
 mod posture;
 mod runtimes;
 mod sequence;

@@ -377,7 +377,7 @@ fn every_control_is_reached_and_activated_with_tab_and_enter() {
     tab_to(&mut h, "Sensitivity");
     tab_to(&mut h, "Alert style");
     enter(&mut h);
-    tab_to(&mut h, "Terminal");
+    tab_to(&mut h, "terminal");
     enter(&mut h);
     assert_eq!(h.state().form.alert_style, headsup::config::AlertStyle::Terminal);
     tab_to(&mut h, "Save settings");
@@ -478,7 +478,7 @@ impl Xvfb {
         Self { child, display }
     }
 
-    fn connect(&self) -> RustConnection {
+    pub fn connect(&self) -> RustConnection {
         x11rb::connect(Some(&self.display)).expect("connect to Xvfb").0
     }
 

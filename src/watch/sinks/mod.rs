@@ -30,6 +30,9 @@ pub struct Judged<'a> {
     /// While calibrating from the window: how far it is.
     pub calibration: Option<&'a CalibrationProgress>,
     pub stats: Stats,
+    /// The forward-head cut-off in force (tolerance and corrections
+    /// included).
+    pub forward_below: f32,
 }
 
 /// Counters for the status line and the window.
