@@ -1,7 +1,8 @@
 //! `headsup doctor`: checks each part a watcher needs, as the watcher would
 //! use it, and says for each what to fix: the settings, the camera (opened,
 //! a frame delivered, the format chosen), the inference runtime (one frame
-//! timed), the notification service, the journal, autostart.
+//! timed), the notification service, the screen overlay (with the glow or
+//! dim style), the journal, autostart.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -72,6 +73,9 @@ pub fn run(args: &DoctorArgs, explicit: Option<&Path>) -> anyhow::Result<ExitCod
             ),
         ),
     });
+    if let Some(check) = screen_check(cfg.alerts.style) {
+        checks.push(check);
+    }
     checks.push(journal_check(&headsup::journal::default_path()));
     let autostart = headsup::config::paths::autostart_file();
     checks.push(if autostart.exists() {
@@ -85,6 +89,42 @@ pub fn run(args: &DoctorArgs, explicit: Option<&Path>) -> anyhow::Result<ExitCod
         println!("{} {:<14} {}", if c.ok { "ok " } else { "FIX" }, c.what, c.detail);
     }
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// With the glow or dim style: starts the overlay as the watcher does and
+/// waits for it to say whether its window exists (then closes it).
+fn screen_check(style: config::AlertStyle) -> Option<Check> {
+    use headsup::alert::overlay::{Overlay, Status, Style};
+    let style = match style {
+        config::AlertStyle::Glow => Style::Glow,
+        config::AlertStyle::Dim => Style::Dim,
+        _ => return None,
+    };
+    let fix = |why: String| {
+        Check::fix(
+            "screen",
+            format!(
+                "{why}
+  alerts go as notifications; or set `[alerts] style = \"notify\"`"
+            ),
+        )
+    };
+    let mut overlay = match Overlay::spawn(style) {
+        Ok(o) => o,
+        Err(e) => return Some(fix(e.to_string())),
+    };
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        match overlay.poll() {
+            Some(Status::Ready(how)) => {
+                let how = how.trim_start_matches("ready ");
+                return Some(Check::ok("screen", format!("the {} can be shown ({how})", style.name())));
+            }
+            Some(Status::Failed(why)) => return Some(fix(why)),
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    Some(fix("the overlay did not say it was ready within 3 s".into()))
 }
 
 /// Opens the camera as the watcher does and waits for one decoded frame.

@@ -316,6 +316,18 @@ fn a_dim_without_a_compositor_is_refused_and_the_alert_still_comes() {
     assert!(status.success(), "{err}");
     assert!(err.contains("the dim needs a compositing window manager"), "{err}");
     assert!(err.contains("Head forward"), "the alert came on the terminal: {err}");
+    // `doctor` says so too, and with a compositor that the dim can be shown.
+    let doctor = || {
+        let out =
+            env.cmd(&["doctor", "--runtime", "rten", "--model", "lite"]).env("DISPLAY", &x.display).output();
+        let out = out.expect("doctor");
+        String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains(" screen ")).map(String::from)
+    };
+    let line = doctor().expect("a screen line");
+    assert!(line.starts_with("FIX") && line.contains("the dim needs a compositing"), "{line}");
+    let _compositor = Compositor::start(&x);
+    let line = doctor().expect("a screen line");
+    assert_eq!(line, "ok  screen         the dim can be shown (composited 1 monitor(s))");
 }
 
 /// A snooze hides the band at once; killing the watcher outright leaves
@@ -354,4 +366,42 @@ fn wait_exit_within(child: &mut Child, secs: u64) -> (std::process::ExitStatus, 
         assert!(start.elapsed() < Duration::from_secs(secs), "still running after {secs} s");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The overlay on its own, as the watcher drives it: a level shows it, a
+/// watcher that goes quiet (a hung thread) has it hidden after the lease,
+/// and the end of its input ends it.
+#[test]
+fn a_quiet_watcher_has_the_overlay_hide_and_closed_input_ends_it() {
+    use std::io::Write;
+    let _guard = serial();
+    let x = Xvfb::start();
+    let desk = Desk::set_up(&x);
+    let clean = screenshot(&desk.conn);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_headsup"))
+        .args(["overlay", "--style", "glow"])
+        .env("DISPLAY", &x.display)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("headsup overlay");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "0.5").expect("level");
+    wait_for("the glow", 5, || desk.overlay() == Some(true));
+    let shown = Instant::now();
+    wait_for("the lease to run out", 8, || desk.overlay() == Some(false));
+    let hid = shown.elapsed();
+    assert!(hid >= Duration::from_secs(4), "hidden only after the lease: {hid:?}");
+    assert_eq!(screenshot(&desk.conn), clean);
+    writeln!(stdin, "0.8").expect("level");
+    wait_for("the glow again", 5, || desk.overlay() == Some(true));
+    drop(stdin);
+    let (status, took) = wait_exit_within(&mut child, 5);
+    assert!(status.success() && took < Duration::from_secs(1), "{status:?} after {took:?}");
+    assert!(desk.overlay().is_none(), "its window went with it");
+    let mut out = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out);
+    assert_eq!(out.trim(), "ready opaque 2 monitor(s)");
+    assert!(stderr(&mut child).contains("no level from the watcher"));
 }
