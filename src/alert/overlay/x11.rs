@@ -144,8 +144,9 @@ impl Window {
         )?;
         let gc = conn.generate_id()?;
         conn.create_gc(gc, id, &CreateGCAux::new())?;
-        // Monitors plugged, unplugged or rearranged: redraw for the new set.
-        randr::select_input(&**conn, root, randr::NotifyMask::SCREEN_CHANGE)?;
+        // Monitors plugged, unplugged or rearranged: redraw for the new set
+        // (a server without RandR has one monitor, the screen, for good).
+        let _ = randr::select_input(&**conn, root, randr::NotifyMask::SCREEN_CHANGE);
         let mut win =
             Window { conn: Arc::clone(conn), id, gc, root, composited, monitors: Vec::new(), mapped: false };
         win.monitors = win.read_monitors()?;
