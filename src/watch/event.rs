@@ -18,7 +18,9 @@ use crate::posture::{AlertKind, Assessment, Events, State, Unassessable};
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The posture state changed.
-    State { state: State, score: Option<f64>, reason: String },
+    /// `screen`: the screen judged against (0: the main one; see
+    /// `headsup calibrate --screens`).
+    State { state: State, score: Option<f64>, reason: String, screen: u8 },
     /// Nobody in front of the camera for a while.
     Away {},
     /// Somebody is back.
@@ -99,6 +101,7 @@ impl Event {
             state: a.state,
             score: a.score.map(round1),
             reason: a.reason().to_string(),
+            screen: a.judgement.screen,
         });
         let away = a.events.contains(Events::AWAY).then_some(Event::Away {});
         let back = a.events.contains(Events::BACK).then_some(Event::Back {});
@@ -158,7 +161,12 @@ pub(crate) mod tests {
     /// until it has a sample (and so a row in the README's table).
     pub(crate) fn samples() -> Vec<Event> {
         let all = vec![
-            Event::State { state: State::Drifting, score: Some(55.0), reason: "head forward".into() },
+            Event::State {
+                state: State::Drifting,
+                score: Some(55.0),
+                reason: "head forward".into(),
+                screen: 1,
+            },
             Event::Away {},
             Event::Back {},
             Event::Recalibrate { reason: "moved".into() },

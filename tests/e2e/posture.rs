@@ -318,6 +318,9 @@ fn the_watchers_calibration_takes_two_screens_in_turn() {
     // t = 0 … 3 s on the main screen (7 frames at 2 fps), then the other.
     (0..7).for_each(|i| link(&main[i % main.len()]));
     (0..20).for_each(|i| link(&other[i % other.len()]));
+    // Then 20 s slouched towards the other screen.
+    let slouched = mirrored(&grades("case1"), &h.join("other-forward"));
+    (0..40).for_each(|i| link(&slouched[i % slouched.len()]));
     let mut args = vec!["calibrate", "--runtime", "rten", "--model", "lite", "--source"];
     args.extend(main.iter().map(String::as_str));
     assert!(headsup(&h, &args).status.success());
@@ -348,6 +351,15 @@ fn the_watchers_calibration_takes_two_screens_in_turn() {
     assert_eq!(done[0]["ok"], true, "{}", done[0]);
     assert!(done[0]["message"].as_str().is_some_and(|m| m.contains("(2 screens)")), "{}", done[0]);
     assert!((6.0..7.0).contains(&done[0]["t"].as_f64().expect("t")), "both screens took 3 s: {}", done[0]);
+    // Then the frames facing the other screen are judged against it: the
+    // slouch there is a state change that says which screen.
+    let after: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "state" && e["t"].as_f64() > done[0]["t"].as_f64())
+        .collect();
+    assert!(!after.is_empty() && after.iter().all(|e| e["screen"] == 1), "{log}");
+    assert!(after.iter().any(|e| e["state"] != "good"), "{log}");
     let saved = std::fs::read_to_string(h.join("data/headsup/profiles/default.toml")).expect("profile");
     let profile: toml::Value = toml::from_str(&saved).expect("profile toml");
     assert_eq!(profile["baseline"]["screens"].as_array().map(Vec::len), Some(1), "{saved}");
