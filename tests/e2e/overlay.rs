@@ -60,6 +60,22 @@ fn screenshot(conn: &RustConnection) -> Vec<u32> {
     img.data.chunks_exact(4).map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0])).collect()
 }
 
+/// The screen once it has settled: the window below painted (a compositor
+/// paints a little after the map) and two shots 200 ms apart equal.
+fn settled(conn: &RustConnection) -> Vec<u32> {
+    let start = Instant::now();
+    let mut last = screenshot(conn);
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = screenshot(conn);
+        let white = px(&now, W as usize / 2, H as usize / 2) == (255, 255, 255);
+        if (white && now == last) || start.elapsed() > Duration::from_secs(5) {
+            return now;
+        }
+        last = now;
+    }
+}
+
 /// With `HEADSUP_OVERLAY_SHOTS=DIR`, keeps a shot as DIR/NAME.png to look at.
 fn keep(shot: &[u32], name: &str) {
     let Some(dir) = std::env::var_os("HEADSUP_OVERLAY_SHOTS") else { return };
@@ -126,7 +142,6 @@ impl Desk {
         conn.flush().expect("flush");
         let monitors = conn.randr_get_monitors(root, true).expect("monitors").reply().expect("monitors");
         assert_eq!(monitors.monitors.len(), 2, "Xvfb took the two monitors");
-        std::thread::sleep(Duration::from_millis(300));
         Desk { conn, below }
     }
 
@@ -241,7 +256,7 @@ fn forward_then_recover(name: &str, style: &str, composited: bool, check: impl F
     let x = Xvfb::start();
     let _compositor = composited.then(|| Compositor::start(&x));
     let desk = Desk::set_up(&x);
-    let clean = screenshot(&desk.conn);
+    let clean = settled(&desk.conn);
     let env = Env::new(name);
     config(&env, style);
     let source = sequence(&env, 20, 24);
@@ -337,7 +352,7 @@ fn snooze_hides_the_glow_and_a_killed_watcher_leaves_nothing() {
     let _guard = serial();
     let x = Xvfb::start();
     let desk = Desk::set_up(&x);
-    let clean = screenshot(&desk.conn);
+    let clean = settled(&desk.conn);
     let env = Env::new("glow-kill");
     config(&env, "glow");
     let source = sequence(&env, 60, 0);
@@ -346,7 +361,7 @@ fn snooze_hides_the_glow_and_a_killed_watcher_leaves_nothing() {
     wait_for("the glow", 10, || desk.overlay() == Some(true));
     wait_for("the snooze", 20, || event_at(&env, "snooze", None));
     wait_for("the glow hidden on snooze", 2, || desk.overlay() == Some(false));
-    assert_eq!(screenshot(&desk.conn), clean, "a clean screen while snoozed");
+    wait_for("a clean screen while snoozed", 3, || screenshot(&desk.conn) == clean);
     wait_for("the glow back after the resume", 30, || desk.overlay() == Some(true));
     // SAFETY: a signal to our own child.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGKILL) }, 0);
@@ -354,7 +369,7 @@ fn snooze_hides_the_glow_and_a_killed_watcher_leaves_nothing() {
     let killed = Instant::now();
     wait_for("the overlay to go with the killed watcher", 3, || desk.overlay().is_none());
     eprintln!("overlay: gone {:?} after the watcher was killed", killed.elapsed());
-    assert_eq!(screenshot(&desk.conn), clean);
+    wait_for("a clean screen", 3, || screenshot(&desk.conn) == clean);
 }
 
 fn wait_exit_within(child: &mut Child, secs: u64) -> (std::process::ExitStatus, Duration) {
@@ -377,7 +392,7 @@ fn a_quiet_watcher_has_the_overlay_hide_and_closed_input_ends_it() {
     let _guard = serial();
     let x = Xvfb::start();
     let desk = Desk::set_up(&x);
-    let clean = screenshot(&desk.conn);
+    let clean = settled(&desk.conn);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_headsup"))
         .args(["overlay", "--style", "glow"])
         .env("DISPLAY", &x.display)
@@ -393,7 +408,7 @@ fn a_quiet_watcher_has_the_overlay_hide_and_closed_input_ends_it() {
     wait_for("the lease to run out", 8, || desk.overlay() == Some(false));
     let hid = shown.elapsed();
     assert!(hid >= Duration::from_secs(4), "hidden only after the lease: {hid:?}");
-    assert_eq!(screenshot(&desk.conn), clean);
+    wait_for("a clean screen", 3, || screenshot(&desk.conn) == clean);
     writeln!(stdin, "0.8").expect("level");
     wait_for("the glow again", 5, || desk.overlay() == Some(true));
     drop(stdin);
