@@ -95,11 +95,7 @@ pub fn run(args: &DoctorArgs, explicit: Option<&Path>) -> anyhow::Result<ExitCod
 /// waits for it to say whether its window exists (then closes it).
 fn screen_check(style: config::AlertStyle) -> Option<Check> {
     use headsup::alert::overlay::{Overlay, Status, Style};
-    let style = match style {
-        config::AlertStyle::Glow => Style::Glow,
-        config::AlertStyle::Dim => Style::Dim,
-        _ => return None,
-    };
+    let style = Style::of(style)?;
     let fix = |why: String| {
         Check::fix(
             "screen",

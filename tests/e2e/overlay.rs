@@ -19,7 +19,7 @@ use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 
 use crate::common::*;
-use crate::ui::{Xvfb, wait_for};
+use crate::ui::{Xvfb, wait_exit_within, wait_for};
 
 const W: u16 = 1024;
 const H: u16 = 768;
@@ -275,7 +275,7 @@ fn forward_then_recover(name: &str, style: &str, composited: bool, check: impl F
     let changed = after.iter().zip(&clean).filter(|(a, b)| a != b).count();
     assert_eq!(changed, 0, "{changed} pixels differ from the clean screen after recovery");
     assert_eq!(desk.overlay(), Some(false), "hidden, not gone, while watching");
-    let (status, _) = wait_exit_within(&mut child, 60);
+    let (status, _) = wait_exit_within(&mut child, 60, "the end of the replay");
     let err = stderr(&mut child);
     assert!(status.success(), "{err}");
     assert!(!err.contains("Head forward"), "the overlay showed it, no terminal line: {err}");
@@ -326,7 +326,7 @@ fn a_dim_without_a_compositor_is_refused_and_the_alert_still_comes() {
     config(&env, "dim");
     let source = sequence(&env, 20, 0);
     let mut child = watch(&env, &x, &source, &["--realtime"]);
-    let (status, _) = wait_exit_within(&mut child, 60);
+    let (status, _) = wait_exit_within(&mut child, 60, "the end of the replay");
     let err = stderr(&mut child);
     assert!(status.success(), "{err}");
     assert!(err.contains("the dim needs a compositing window manager"), "{err}");
@@ -372,17 +372,6 @@ fn snooze_hides_the_glow_and_a_killed_watcher_leaves_nothing() {
     wait_for("a clean screen", 3, || screenshot(&desk.conn) == clean);
 }
 
-fn wait_exit_within(child: &mut Child, secs: u64) -> (std::process::ExitStatus, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            return (s, start.elapsed());
-        }
-        assert!(start.elapsed() < Duration::from_secs(secs), "still running after {secs} s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The overlay on its own, as the watcher drives it: a level shows it, a
 /// watcher that goes quiet (a hung thread) has it hidden after the lease,
 /// and the end of its input ends it.
@@ -412,7 +401,7 @@ fn a_quiet_watcher_has_the_overlay_hide_and_closed_input_ends_it() {
     writeln!(stdin, "0.8").expect("level");
     wait_for("the glow again", 5, || desk.overlay() == Some(true));
     drop(stdin);
-    let (status, took) = wait_exit_within(&mut child, 5);
+    let (status, took) = wait_exit_within(&mut child, 5, "its input closed");
     assert!(status.success() && took < Duration::from_secs(1), "{status:?} after {took:?}");
     assert!(desk.overlay().is_none(), "its window went with it");
     let mut out = String::new();

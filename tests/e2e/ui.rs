@@ -99,12 +99,21 @@ fn start(name: &str) -> (Running, HeadsupApp) {
 
 /// Waits (at most 10 s) for `child` to end after `what`; its status and how long it took.
 pub fn wait_exit(child: &mut std::process::Child, what: &str) -> (std::process::ExitStatus, Duration) {
+    wait_exit_within(child, 10, what)
+}
+
+/// Waits at most `secs` for `child` to end after `what`.
+pub fn wait_exit_within(
+    child: &mut std::process::Child,
+    secs: u64,
+    what: &str,
+) -> (std::process::ExitStatus, Duration) {
     let start = Instant::now();
     loop {
         if let Some(s) = child.try_wait().expect("wait") {
             return (s, start.elapsed());
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "still running 10 s after {what}");
+        assert!(start.elapsed() < Duration::from_secs(secs), "still running {secs} s after {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -26,6 +26,16 @@ pub enum Style {
 }
 
 impl Style {
+    /// The overlay an alert style draws, if it draws one.
+    pub fn of(style: crate::config::AlertStyle) -> Option<Style> {
+        use crate::config::AlertStyle;
+        match style {
+            AlertStyle::Glow => Some(Style::Glow),
+            AlertStyle::Dim => Some(Style::Dim),
+            _ => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Style::Glow => "glow",

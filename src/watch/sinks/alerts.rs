@@ -8,8 +8,8 @@
 use super::{Judged, Sink};
 use crate::alert::overlay::{Level, Overlay, Status, Style};
 use crate::alert::{Alerter, quiet_now};
-use crate::config::{AlertStyle, AlertsConfig, Config};
-use crate::posture::Events;
+use crate::config::{AlertsConfig, Config};
+use crate::posture::{AlertKind, Events};
 use crate::watch::Mode;
 
 pub struct Alerts {
@@ -42,11 +42,7 @@ impl Alerts {
     fn apply(&mut self, config: &Config) {
         self.settings = config.alerts.clone();
         self.alert_after_s = config.posture_params().timing.alert_after_s;
-        let style = match config.alerts.style {
-            AlertStyle::Glow => Some(Style::Glow),
-            AlertStyle::Dim => Some(Style::Dim),
-            _ => None,
-        };
+        let style = Style::of(config.alerts.style);
         if self.screen.as_ref().map(|s| s.style) == style {
             return;
         }
@@ -70,10 +66,9 @@ impl Alerts {
 impl Sink for Alerts {
     fn judged(&mut self, f: &Judged<'_>) {
         let a = f.assessment;
-        let quiet = quiet_now(&self.settings);
         if let Some(s) = self.screen.as_mut() {
             let level = s.level.of(a, self.alert_after_s, f.forward_below);
-            s.last = if quiet { 0.0 } else { level };
+            s.last = if quiet_now(&self.settings) { 0.0 } else { level };
             if let Some(o) = s.overlay.as_mut() {
                 o.show(s.last);
             }
@@ -81,7 +76,8 @@ impl Sink for Alerts {
         if let Some(kind) = a.alert {
             let mut notice =
                 self.alerter.notice(kind.name(), a.state.name(), a.reason().to_string(), a.score);
-            notice.on_screen = self.on_screen() && matches!(kind.name(), "forward_head" | "drifting");
+            notice.on_screen =
+                self.on_screen() && matches!(kind, AlertKind::ForwardHead | AlertKind::Drifting);
             self.alerter.send(notice);
         }
         if a.events.contains(Events::BREAK) {
