@@ -164,6 +164,7 @@ mod tests {
             forward_cm: f32::NAN,
             findings: Findings::default(),
             screen: 0,
+            back_cues: Default::default(),
         }
     }
 

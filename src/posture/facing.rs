@@ -2,6 +2,8 @@
 //! returns confident face landmarks on back views, so a hidden face alone
 //! misses most of them; this module reads the evidence a back view leaves
 //! and a front view cannot, from one frame's landmarks. No allocation.
+//! (Consistency over frames, the fourth cue, is the tracker's: see its
+//! `BackHold`.)
 //!
 //! The geometry, for a camera that does not mirror: seen from the front, a
 //! person's left shoulder and left ear are on the image's right; turned
@@ -55,18 +57,20 @@ impl BackCues {
         Self { swapped, nose_behind, face_fainter }
     }
 
+    /// How many cues are on (0-3).
     pub fn votes(self) -> usize {
         [self.swapped, self.nose_behind, self.face_fainter].iter().filter(|&&c| c).count()
     }
 }
 
 /// Whether the frame shows the person's back: the face hidden while a
-/// shoulder is seen, or two of the [`BackCues`].
-pub fn back_to_camera(lm: &[Landmark; 33], min_visibility: f32) -> bool {
+/// shoulder is seen, or two of the frame's `cues` (see [`BackCues::read`]).
+/// One cue is left to the tracker, which knows whether a back was just seen.
+pub fn back_to_camera(lm: &[Landmark; 33], cues: BackCues, min_visibility: f32) -> bool {
     let face_hidden = [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE].iter().all(|&i| lm[i].visibility < 0.5);
     let shoulder_seen =
         [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER].iter().any(|&i| lm[i].visibility >= min_visibility);
-    (face_hidden && shoulder_seen) || BackCues::read(lm).votes() >= 2
+    (face_hidden && shoulder_seen) || cues.votes() >= 2
 }
 
 #[cfg(test)]
@@ -74,6 +78,10 @@ mod tests {
     use super::*;
 
     const W: f32 = 640.0;
+
+    fn is_back(lm: &[Landmark; 33]) -> bool {
+        back_to_camera(lm, BackCues::read(lm), 0.5)
+    }
 
     /// A person facing an unmirrored camera: left side on the image's
     /// right, the nose 40 px nearer than the ears (shoulders 200 px apart).
@@ -127,14 +135,14 @@ mod tests {
     #[test]
     fn a_front_view_has_no_back_cues() {
         assert_eq!(BackCues::read(&front()), BackCues::default());
-        assert!(!back_to_camera(&front(), 0.5));
+        assert!(!is_back(&front()));
     }
 
     #[test]
     fn a_mirroring_camera_swaps_the_sides_but_keeps_the_nose_in_front() {
         let cues = BackCues::read(&mirrored(front()));
         assert!(cues.swapped && !cues.nose_behind && !cues.face_fainter);
-        assert!(!back_to_camera(&mirrored(front()), 0.5), "one cue never decides");
+        assert!(!is_back(&mirrored(front())), "one cue never decides");
     }
 
     #[test]
@@ -143,7 +151,7 @@ mod tests {
         let back = turned_around(front());
         let cues = BackCues::read(&back);
         assert!(cues.swapped && cues.nose_behind && !cues.face_fainter);
-        assert!(back_to_camera(&back, 0.5));
+        assert!(is_back(&back));
     }
 
     #[test]
@@ -156,9 +164,9 @@ mod tests {
         }
         let cues = BackCues::read(&back);
         assert!(!cues.swapped && cues.nose_behind && cues.face_fainter);
-        assert!(back_to_camera(&back, 0.5));
+        assert!(is_back(&back));
         back[idx::NOSE].z = -40.0;
-        assert!(!back_to_camera(&back, 0.5), "a faint face alone is dim light, not a back");
+        assert!(!is_back(&back), "a faint face alone is dim light, not a back");
     }
 
     #[test]
@@ -167,11 +175,11 @@ mod tests {
         for i in [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE] {
             back[i].visibility = 0.1;
         }
-        assert!(back_to_camera(&back, 0.5));
+        assert!(is_back(&back));
         for i in [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER] {
             back[i].visibility = 0.1;
         }
-        assert!(!back_to_camera(&back, 0.5), "nothing seen at all is not a back");
+        assert!(!is_back(&back), "nothing seen at all is not a back");
     }
 
     #[test]

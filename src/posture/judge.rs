@@ -7,7 +7,7 @@ use crate::pose::landmarks::idx;
 use crate::pose::{Landmark, PoseResult};
 
 use super::baseline::Baseline;
-use super::facing;
+use super::facing::{self, BackCues};
 use super::params::{FindingRules, Params, Scoring};
 use super::signals::{self, Near, Signals, View, same_place};
 
@@ -73,6 +73,9 @@ pub struct Judgement {
     pub findings: Findings,
     /// The screen judged against (0: the main one; see `Baseline::screens`).
     pub screen: u8,
+    /// The frame's back-view cues, also when they did not decide (the
+    /// tracker holds a back view seen a moment ago on one of them).
+    pub back_cues: BackCues,
 }
 
 impl Judgement {
@@ -88,6 +91,7 @@ impl Judgement {
             forward_cm: f32::NAN,
             findings: Findings::default(),
             screen: 0,
+            back_cues: BackCues::default(),
         }
     }
 }
@@ -117,8 +121,12 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     if result.people > 1 && !baseline.is_some_and(|b| same_place(&s, &b.signals, checks.setup_shift)) {
         return Judgement::unassessable(Unassessable::SeveralPeople, s, None);
     }
-    if facing::back_to_camera(lm, min_vis) {
-        return Judgement::unassessable(Unassessable::BackToCamera, s, Some(View::Back));
+    let back_cues = BackCues::read(lm);
+    if facing::back_to_camera(lm, back_cues, min_vis) {
+        return Judgement {
+            back_cues,
+            ..Judgement::unassessable(Unassessable::BackToCamera, s, Some(View::Back))
+        };
     }
     // Another screen is judged against its own baseline: facing it counts
     // as facing front as far from its direction as from the main one's.
@@ -132,7 +140,7 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     } else if s.yaw.abs() >= checks.side_min_yaw {
         View::Side
     } else {
-        return Judgement::unassessable(Unassessable::TurnedAway, s, None);
+        return Judgement { back_cues, ..Judgement::unassessable(Unassessable::TurnedAway, s, None) };
     };
     // The points the score is built on: both sides in front, the near side in profile.
     let points: &[usize] = match (view, signals::near_side(lm)) {
@@ -164,6 +172,7 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     j.view = Some(view);
     j.screen = if view == View::Front && base.is_some() { screen } else { 0 };
     j.findings = findings(&s, base, view, &params.findings, &params.scoring);
+    j.back_cues = back_cues;
     j
 }
 
@@ -222,6 +231,7 @@ fn score_front(s: &Signals, b: Option<&Signals>, p: &Scoring) -> Judgement {
         forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
         findings: Findings::default(),
         screen: 0,
+        back_cues: BackCues::default(),
     }
 }
 
@@ -241,6 +251,7 @@ fn score_side(s: &Signals, b: Option<&Signals>, p: &Scoring) -> Judgement {
         forward_cm: b.map_or(f32::NAN, |b| (s.forward_m - b.forward_m) * 100.0),
         findings: Findings::default(),
         screen: 0,
+        back_cues: BackCues::default(),
     }
 }
 
@@ -394,6 +405,27 @@ mod tests {
         b.add_screen(&baseline(&turned(110.0, 1.5)), shift).expect("screen");
         let text = toml::to_string(&b).expect("toml");
         assert_eq!(toml::from_str::<Baseline>(&text).expect("load").screens.len(), 1);
+    }
+
+    #[test]
+    fn a_single_back_cue_is_judged_and_carried_to_the_tracker() {
+        let params = Params::default();
+        let mut one = front(110.0, 80.0);
+        one.landmarks[idx::NOSE].z = 40.0; // behind the ears, nothing else
+        let j = judge(&result(one), 100.0, None, &params);
+        assert_eq!((j.unassessable, j.view), (None, Some(View::Front)));
+        assert_eq!(j.back_cues.votes(), 1);
+        assert!(j.back_cues.nose_behind);
+        let mut two = one;
+        for i in [idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE] {
+            two.landmarks[i].visibility = 0.6;
+        }
+        let j = judge(&result(two), 100.0, None, &params);
+        assert_eq!(
+            (j.unassessable, j.view, j.back_cues.votes()),
+            (Some(Unassessable::BackToCamera), Some(View::Back), 2)
+        );
+        assert_eq!(judge(&result(front(110.0, 80.0)), 100.0, None, &params).back_cues.votes(), 0);
     }
 
     #[test]

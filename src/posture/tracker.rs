@@ -13,7 +13,7 @@
 use super::baseline::Baseline;
 use super::judge::{Judgement, Unassessable};
 use super::params::{Bands, Params, Timing};
-use super::signals::same_place;
+use super::signals::{View, same_place};
 
 /// The user-facing posture state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -160,6 +160,7 @@ pub struct Tracker {
     nudge: Nudge,
     presence: Presence,
     breaks: Breaks,
+    back: BackHold,
     setup: SetupCheck,
 }
 
@@ -174,6 +175,7 @@ impl Tracker {
             nudge: Nudge::default(),
             presence: Presence::default(),
             breaks: Breaks::default(),
+            back: BackHold::default(),
             setup: SetupCheck::default(),
         }
     }
@@ -213,7 +215,8 @@ impl Tracker {
         self.last_t = Some(t);
         let mut events = Events::default();
         self.follow_presence(t, judgement, &mut events);
-        let j = self.check_setup(t, judgement, baseline, frame_size, &mut events);
+        let j = self.back.update(t, judgement);
+        let j = self.check_setup(t, &j, baseline, frame_size, &mut events);
         self.smoothed = smooth(self.smoothed, j.score, dt, p.timing.smoothing_s);
 
         let candidate = self.hold.candidate(&j, self.smoothed, &p.bands);
@@ -275,6 +278,39 @@ impl Tracker {
         if self.setup.flagged && j.unassessable.is_none() {
             j.unassessable = Some(Unassessable::SetupChanged);
             j.score = None;
+        }
+        j
+    }
+}
+
+/// How long a back view seen once makes a single back cue enough.
+const BACK_HOLD_S: f64 = 3.0;
+
+/// Consistency over frames, the back view's fourth cue: nobody turns round
+/// in a blink, so for [`BACK_HOLD_S`] after a frame decided back to the
+/// camera, a frame showing any one [`BackCues`](super::facing::BackCues)
+/// cue (one the model's flicker left short of two) is the same back. Only
+/// decided frames extend the hold: a cue that is always on (a mirroring
+/// camera's swapped sides) costs at most that long after a stray decision.
+#[derive(Clone, Copy, Debug, Default)]
+struct BackHold {
+    decided_at: Option<f64>,
+}
+
+impl BackHold {
+    fn update(&mut self, t: f64, judgement: &Judgement) -> Judgement {
+        let mut j = *judgement;
+        match j.unassessable {
+            Some(Unassessable::BackToCamera) => self.decided_at = Some(t),
+            None | Some(Unassessable::TurnedAway)
+                if j.back_cues.votes() >= 1
+                    && self.decided_at.is_some_and(|d| (0.0..=BACK_HOLD_S).contains(&(t - d))) =>
+            {
+                j.unassessable = Some(Unassessable::BackToCamera);
+                j.view = Some(View::Back);
+                j.score = None;
+            }
+            _ => {}
         }
         j
     }
@@ -541,8 +577,9 @@ impl SetupCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::posture::facing::BackCues;
     use crate::posture::judge::{Cues, Findings};
-    use crate::posture::signals::{Signals, View};
+    use crate::posture::signals::Signals;
 
     fn frame(score: Option<f32>) -> Judgement {
         let mut s = Signals::NAN;
@@ -559,6 +596,7 @@ mod tests {
             forward_cm: 4.0,
             findings: Findings::default(),
             screen: 0,
+            back_cues: BackCues::default(),
         }
     }
 
@@ -745,6 +783,53 @@ mod tests {
         p.timing.nudge = false;
         let mut tr = Tracker::new(p);
         assert!(nudges(&mut tr, 0.0, 3600.0, |_| 60.0).is_empty());
+    }
+
+    /// A back view's frame with `votes` cues on: two decide in `judge`,
+    /// one reaches the tracker as a judged front frame.
+    fn back_frame(votes: usize) -> Judgement {
+        let mut j = frame(Some(95.0));
+        j.back_cues = BackCues { swapped: votes >= 1, nose_behind: votes >= 2, face_fainter: votes >= 3 };
+        if votes >= 2 {
+            (j.unassessable, j.view, j.score) = (Some(Unassessable::BackToCamera), Some(View::Back), None);
+        }
+        j
+    }
+
+    #[test]
+    fn a_back_view_is_held_through_frames_the_model_fits_with_one_cue() {
+        let mut tr = Tracker::new(params());
+        let back = Some(Unassessable::BackToCamera);
+        // 2 fps; the model's fit flickers between two cues and one.
+        for (k, votes) in [2, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1].into_iter().enumerate() {
+            let a = tr.update(k as f64 * 0.5, &back_frame(votes), None, (640, 480));
+            assert_eq!((a.judgement.unassessable, a.judgement.view), (back, Some(View::Back)), "frame {k}");
+            assert_eq!((a.state, a.score), (State::CannotAssess, None));
+        }
+        // Last decided at 4 s: a frame without any cue is judged at once,
+        // and one cue is no longer enough 3 s on.
+        assert_eq!(tr.update(6.5, &back_frame(0), None, (640, 480)).judgement.unassessable, None);
+        assert_eq!(tr.update(7.0, &back_frame(1), None, (640, 480)).judgement.unassessable, back);
+        assert_eq!(tr.update(7.5, &back_frame(1), None, (640, 480)).judgement.unassessable, None);
+    }
+
+    #[test]
+    fn a_mirroring_cameras_swapped_sides_cost_at_most_the_hold_after_a_stray_decision() {
+        // A mirroring camera: every front frame shows the swap (one cue).
+        let mut tr = Tracker::new(params());
+        let mut held = 0;
+        let mut t = 0.0;
+        while t < 600.0 {
+            let votes = if t == 100.0 { 2 } else { 1 }; // one stray two-cue fit
+            let a = tr.update(t, &back_frame(votes), None, (640, 480));
+            if a.judgement.unassessable.is_some() {
+                held += 1;
+                assert!((100.0..=100.0 + BACK_HOLD_S).contains(&t), "{t}");
+            }
+            t += 0.5;
+        }
+        assert_eq!(held, 1 + (BACK_HOLD_S * 2.0) as usize);
+        assert_eq!(tr.state(), State::Good);
     }
 
     #[test]

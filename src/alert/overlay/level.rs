@@ -63,6 +63,7 @@ mod tests {
             forward_cm: f32::NAN,
             findings: Findings::default(),
             screen: 0,
+            back_cues: Default::default(),
         };
         Assessment {
             t: 0.0,
