@@ -60,7 +60,8 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> anyhow::Result<ExitCo
     let mut sessions = Vec::new();
     for (i, files) in groups.iter().enumerate() {
         let files = &files[..files.len().min(wanted)];
-        let session = calibrate::from_files(&mut est, files, cfg.posture_params(), fps)?;
+        let params = if i == 0 { cfg.posture_params() } else { cfg.posture_params().for_other_screen() };
+        let session = calibrate::from_files(&mut est, files, params, fps)?;
         let baseline =
             session.baseline().with_context(|| format!("calibration of screen {} rejected", i + 1))?;
         sessions.push((session, baseline));

@@ -232,14 +232,14 @@ pub fn calibrate_camera(
             CameraStep::Countdown(n) => eprintln!("{look}... {n}"),
             CameraStep::Frames(n) => eprint!("\r  {n} usable frames"),
         };
-        let session =
-            match session::from_camera(&mut est, &mut cam, cfg.posture_params(), seconds, &stop, said) {
-                Err(CalibrateError::Interrupted) => {
-                    eprintln!("\nheadsup: calibration interrupted; nothing saved");
-                    return Ok(ExitCode::from(130));
-                }
-                other => other?,
-            };
+        let params = if screen == 1 { cfg.posture_params() } else { cfg.posture_params().for_other_screen() };
+        let session = match session::from_camera(&mut est, &mut cam, params, seconds, &stop, said) {
+            Err(CalibrateError::Interrupted) => {
+                eprintln!("\nheadsup: calibration interrupted; nothing saved");
+                return Ok(ExitCode::from(130));
+            }
+            other => other?,
+        };
         eprintln!();
         let baseline =
             session.baseline().with_context(|| format!("calibration of screen {screen} rejected"))?;

@@ -388,6 +388,22 @@ mod tests {
     }
 
     #[test]
+    fn another_screen_is_calibrated_with_the_head_turned_past_the_front_range() {
+        let (params, other) = (Params::default(), result(turned(110.0, 1.5)));
+        assert_eq!(judge(&other, 100.0, None, &params).unassessable, Some(Unassessable::TurnedAway));
+        let calibrating = params.for_other_screen();
+        let j = judge(&other, 100.0, None, &calibrating);
+        assert_eq!((j.unassessable, j.view), (None, Some(View::Front)), "{j:?}");
+        assert_eq!(judge(&result(turned(110.0, 2.5)), 100.0, None, &calibrating).view, Some(View::Side));
+        // What it calibrates joins the main screen and judges later frames
+        // with the usual checks.
+        let mut b = baseline(&front(110.0, 80.0));
+        b.add_screen(&Baseline::from_signals(j.signals, View::Front, 640, 480), params.checks.setup_shift)
+            .expect("second screen");
+        assert_eq!(judge(&other, 100.0, Some(&b), &params).screen, 1);
+    }
+
+    #[test]
     fn a_screen_is_refused_from_the_side_moved_or_in_the_same_direction() {
         let shift = Params::default().checks.setup_shift;
         let mut b = baseline(&front(110.0, 80.0));

@@ -14,6 +14,18 @@ pub struct Params {
     pub timing: Timing,
 }
 
+impl Params {
+    /// The params another screen is calibrated with: the head is turned
+    /// there on purpose, so anything short of a profile counts as facing
+    /// (a screen 40-55 degrees aside is otherwise "turned away" and could
+    /// never be calibrated). Later frames turned that way are judged
+    /// against that screen's baseline with the usual checks.
+    pub fn for_other_screen(mut self) -> Self {
+        self.checks.front_max_yaw = self.checks.front_max_yaw.max(self.checks.side_min_yaw);
+        self
+    }
+}
+
 /// When a frame cannot be judged at all.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Checks {

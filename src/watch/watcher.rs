@@ -388,7 +388,7 @@ impl Calibrating {
         match self.session.baseline() {
             Ok(b) => {
                 self.done.push(b);
-                let params = *self.session.params();
+                let params = self.session.params().for_other_screen();
                 self.session = Session::new(params, t + self.seconds);
                 p.remaining_s = self.seconds;
                 true
