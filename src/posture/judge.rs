@@ -142,6 +142,14 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     } else {
         return Judgement { back_cues, ..Judgement::unassessable(Unassessable::TurnedAway, s, None) };
     };
+    // Calibrated facing the camera and still sitting there: a profile is the
+    // head turned (to a colleague, to a screen side-on), not the body, and
+    // the side view's angle would read the facing shoulders as a slouch.
+    let calibrated_front = baseline.filter(|b| b.view == View::Front);
+    if view == View::Side && calibrated_front.is_some_and(|b| same_place(&s, &b.signals, checks.setup_shift))
+    {
+        return Judgement { back_cues, ..Judgement::unassessable(Unassessable::TurnedAway, s, None) };
+    }
     // The points the score is built on: both sides in front, the near side in profile.
     let points: &[usize] = match (view, signals::near_side(lm)) {
         (View::Side, Near::Left) => &[idx::LEFT_EAR, idx::LEFT_SHOULDER],
@@ -385,6 +393,23 @@ mod tests {
         // Turned the other way, beyond either: still turned away.
         let away = judge(&result(turned(110.0, -1.5)), 100.0, Some(&b), &params);
         assert_eq!(away.unassessable, Some(Unassessable::TurnedAway));
+    }
+
+    #[test]
+    fn a_head_turned_to_profile_where_the_front_was_calibrated_is_turned_away() {
+        let params = Params::default();
+        let b = baseline(&front(110.0, 80.0));
+        // The head in profile (a side-on screen, a colleague), the body still
+        // facing the camera where it was calibrated: never the side rule.
+        let profile = result(turned(110.0, 3.0));
+        assert_eq!(judge(&profile, 100.0, None, &params).view, Some(View::Side));
+        assert_eq!(judge(&profile, 100.0, Some(&b), &params).unassessable, Some(Unassessable::TurnedAway));
+        // Sitting side-on (the shoulders foreshortened to a third): a profile.
+        let mut side_on = turned(110.0, 3.0);
+        side_on.landmarks[idx::LEFT_SHOULDER].x = 353.0;
+        side_on.landmarks[idx::RIGHT_SHOULDER].x = 287.0;
+        let j = judge(&result(side_on), 100.0, Some(&b), &params);
+        assert_eq!((j.view, j.unassessable), (Some(View::Side), None), "{j:?}");
     }
 
     #[test]
