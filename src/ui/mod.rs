@@ -269,9 +269,14 @@ impl eframe::App for HeadsupApp {
             window.shown.store(false, Ordering::Relaxed);
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
         }
-        // Hidden stays hidden: eframe shows a window after its first paint.
-        if !window.is_shown() && ctx.input(|i| i.viewport().visible()) != Some(false) {
+        // `shown` decides: hidden stays hidden (eframe shows a window after
+        // its first paint), and a show asked for before the window existed
+        // (the tray failing late) still happens.
+        let visible = ctx.input(|i| i.viewport().visible());
+        if !window.is_shown() && visible != Some(false) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
+        } else if window.is_shown() && visible == Some(false) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
         }
     }
 
@@ -313,8 +318,9 @@ pub fn run(
         stop: stop.clone(),
         journal: journal_path.to_path_buf(),
     });
-    // Started for the tray with no tray to start in: open the window.
-    let visible = !in_tray || !tray_status.up();
+    // Started for the tray with no tray to start in: open the window. A
+    // tray still registering (a slow bus at login) keeps it closed.
+    let visible = !in_tray || tray_status.failed();
     window.shown.store(visible, Ordering::Relaxed);
     // The watcher wakes the window (only while it is on screen) and the tray.
     let waker = window.clone();

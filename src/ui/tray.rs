@@ -69,13 +69,22 @@ impl WindowControl {
     }
 }
 
-/// Whether the tray icon is registered with the desktop's tray.
+/// Whether the tray icon is registered with the desktop's tray, or could
+/// not be (neither while registration is still under way).
 #[derive(Clone, Default)]
-pub struct TrayStatus(Arc<AtomicBool>);
+pub struct TrayStatus {
+    up: Arc<AtomicBool>,
+    failed: Arc<AtomicBool>,
+}
 
 impl TrayStatus {
     pub fn up(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.up.load(Ordering::Relaxed)
+    }
+
+    /// Registration failed: there is no tray to live in.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -326,7 +335,8 @@ pub fn spawn(parts: TrayParts) -> (TrayLink, TrayStatus) {
         std::thread::Builder::new().name("tray".into()).spawn(move || serve(parts, &woken, &up, ready_tx));
     match spawned {
         // Registration is a few D-Bus round trips; a bus that does not
-        // answer within 5 s leaves the tray to come up on its own.
+        // answer within 5 s leaves the tray to come up (or fail, and open
+        // the window) on its own.
         Ok(_) => {
             let _ = ready.recv_timeout(Duration::from_secs(5));
         }
@@ -350,11 +360,17 @@ fn serve(parts: TrayParts, woken: &Receiver<()>, up: &TrayStatus, ready: Sender<
         Ok(h) => h,
         Err(e) => {
             tracing::warn!("no tray icon: {}; the notifications and the window still work", why(&e));
+            up.failed.store(true, Ordering::Relaxed);
             let _ = ready.send(());
+            // Started for the tray on a bus slow to say there is none: the
+            // window it would have opened at once opens now.
+            if let Some(w) = parts.window.as_ref().filter(|w| !w.is_shown()) {
+                w.show();
+            }
             return;
         }
     };
-    up.0.store(true, Ordering::Relaxed);
+    up.up.store(true, Ordering::Relaxed);
     let _ = ready.send(());
     tracing::info!("tray icon registered");
     let mut last = first;
@@ -373,7 +389,7 @@ fn serve(parts: TrayParts, woken: &Receiver<()>, up: &TrayStatus, ready: Sender<
             std::thread::sleep(UPDATE_EVERY);
         }
     }
-    up.0.store(false, Ordering::Relaxed);
+    up.up.store(false, Ordering::Relaxed);
     handle.shutdown().wait();
 }
 

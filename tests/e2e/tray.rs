@@ -56,11 +56,14 @@ impl Drop for SessionBus {
 #[derive(Clone, Default)]
 struct Watcher {
     items: Arc<Mutex<Vec<String>>>,
+    /// How long registering takes (a desktop busy at login).
+    slow: Duration,
 }
 
 #[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
 impl Watcher {
     fn register_status_notifier_item(&self, service: &str) {
+        std::thread::sleep(self.slow);
         self.items.lock().expect("items").push(service.to_string());
     }
 
@@ -150,22 +153,18 @@ fn stderr_of(child: &mut Child) -> String {
     err
 }
 
-#[test]
-fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
-    let _guard = serial();
-    let x = Xvfb::start();
-    let bus = SessionBus::start();
-    let watcher = Watcher::default();
-    let desktop: Connection = bus
-        .connect()
+/// The desktop's tray on `bus`, as the test's connection serving `watcher`.
+fn desktop_tray(bus: &SessionBus, watcher: &Watcher) -> Connection {
+    bus.connect()
         .and_then(|b| b.serve_at("/StatusNotifierWatcher", watcher.clone()))
         .and_then(|b| b.name("org.kde.StatusNotifierWatcher"))
         .and_then(|b| b.build())
-        .expect("the test's StatusNotifierWatcher");
-    let env = Env::new("tray");
-    let mut child = start_in_tray(&env, &bus, &x);
-    // At login the watcher runs in the tray with no window open: none is
-    // mapped at any time, not even for the first frame eframe paints.
+        .expect("the test's StatusNotifierWatcher")
+}
+
+/// At login the watcher runs in the tray with no window open: none is
+/// mapped at any time, not even for the first frame eframe paints.
+fn assert_no_window_until_registered(x: &Xvfb, env: &Env, watcher: &Watcher) {
     let mut flashed = 0;
     wait_for("the tray registration and a judged frame", 90, || {
         flashed += usize::from(x.window("headsup").is_some());
@@ -173,6 +172,18 @@ fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
     });
     std::thread::sleep(Duration::from_secs(1));
     assert!(x.window("headsup").is_none() && flashed == 0, "a window showed at login ({flashed} polls)");
+}
+
+#[test]
+fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
+    let _guard = serial();
+    let x = Xvfb::start();
+    let bus = SessionBus::start();
+    let watcher = Watcher::default();
+    let desktop = desktop_tray(&bus, &watcher);
+    let env = Env::new("tray");
+    let mut child = start_in_tray(&env, &bus, &x);
+    assert_no_window_until_registered(&x, &env, &watcher);
     let item = watcher.items.lock().expect("items")[0].clone();
     assert!(item.starts_with("org.kde.StatusNotifierItem-"), "{item}");
     let sni = Proxy::new(&desktop, item.as_str(), "/StatusNotifierItem", "org.kde.StatusNotifierItem")
@@ -232,6 +243,24 @@ fn the_tray_registers_its_menu_snoozes_opens_the_window_and_quits() {
 /// No StatusNotifierWatcher on the bus (GNOME without its AppIndicator
 /// extension, a plain X11 window manager): said once, and the window opens
 /// even though login asked for the tray.
+#[test]
+fn a_tray_slow_to_register_at_login_keeps_the_window_closed() {
+    // Longer than the 5 s the window waits for the answer before it opens.
+    let _guard = serial();
+    let x = Xvfb::start();
+    let bus = SessionBus::start();
+    let watcher = Watcher { slow: Duration::from_secs(8), ..Watcher::default() };
+    let _desktop = desktop_tray(&bus, &watcher);
+    let env = Env::new("slow-tray");
+    let mut child = start_in_tray(&env, &bus, &x);
+    assert_no_window_until_registered(&x, &env, &watcher);
+    // SAFETY: kill on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let (status, _) = wait_exit(&mut child, "SIGTERM");
+    let err = stderr_of(&mut child);
+    assert!(status.success() && !err.contains("no tray icon"), "{status:?}: {err}");
+}
+
 #[test]
 fn without_a_tray_on_the_desktop_it_says_so_and_opens_the_window() {
     let _guard = serial();
