@@ -269,14 +269,9 @@ impl eframe::App for HeadsupApp {
             window.shown.store(false, Ordering::Relaxed);
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
         }
-        // `shown` decides: hidden stays hidden (eframe shows a window after
-        // its first paint), and a show asked for before the window existed
-        // (the tray failing late) still happens.
-        let visible = ctx.input(|i| i.viewport().visible());
-        if !window.is_shown() && visible != Some(false) {
+        // Hidden stays hidden: eframe shows a window after its first paint.
+        if !window.is_shown() && ctx.input(|i| i.viewport().visible()) != Some(false) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
-        } else if window.is_shown() && visible == Some(false) {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
         }
     }
 
@@ -352,7 +347,7 @@ pub fn run(
     exit_if_not_closed(stop.clone(), closed.clone(), done.clone(), context.clone());
     let mut app = HeadsupApp::new(snapshot, tx, config_path, journal_path, &config)
         .close_on(stop.clone())
-        .hide_to(tray_status, window);
+        .hide_to(tray_status, window.clone());
     // Someone already calibrated has been through the essentials.
     if !calibrated {
         app.first_run = FirstRun::unless_done(crate::config::paths::data_dir().join("first-run-done"));
@@ -361,18 +356,21 @@ pub fn run(
         viewport: egui::ViewportBuilder::default()
             .with_title("headsup")
             .with_app_id("headsup")
-            .with_inner_size([760.0, 720.0])
-            .with_visible(visible),
+            .with_inner_size([760.0, 720.0]),
         ..Default::default()
     };
-    let result = eframe::run_native(
-        "headsup",
-        native,
-        Box::new(move |cc| {
-            let _ = context.set(cc.egui_ctx.clone());
-            Ok(Box::new(app))
-        }),
-    );
+    let result = if wait_until_shown(&window, &stop) {
+        eframe::run_native(
+            "headsup",
+            native,
+            Box::new(move |cc| {
+                let _ = context.set(cc.egui_ctx.clone());
+                Ok(Box::new(app))
+            }),
+        )
+    } else {
+        Ok(())
+    };
     closed.store(true, Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
     // The watcher notices within a read slice; one stuck in a driver call
@@ -392,6 +390,19 @@ pub fn run(
         tracing::info!("watcher ended: {e}");
     }
     Ok(())
+}
+
+/// In the tray no window exists until it is first opened: eframe maps even
+/// a window built hidden for its first paint, a flash at login. False when
+/// the program ends first (a signal, the tray's quit).
+fn wait_until_shown(window: &WindowControl, stop: &AtomicBool) -> bool {
+    while !window.is_shown() {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
 }
 
 /// After a signal, gives the window a second to close itself; if it has
