@@ -130,7 +130,8 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     }
     // Another screen is judged against its own baseline: facing it counts
     // as facing front as far from its direction as from the main one's.
-    let (screen, front_base) = match baseline.filter(|b| b.view == View::Front) {
+    let calibrated_front = baseline.filter(|b| b.view == View::Front);
+    let (screen, front_base) = match calibrated_front {
         Some(b) => b.screen_for(&s),
         None => (0, &s),
     };
@@ -145,7 +146,6 @@ pub fn judge(result: &PoseResult, luma: f32, baseline: Option<&Baseline>, params
     // Calibrated facing the camera and still sitting there: a profile is the
     // head turned (to a colleague, to a screen side-on), not the body, and
     // the side view's angle would read the facing shoulders as a slouch.
-    let calibrated_front = baseline.filter(|b| b.view == View::Front);
     if view == View::Side && calibrated_front.is_some_and(|b| same_place(&s, &b.signals, checks.setup_shift))
     {
         return Judgement { back_cues, ..Judgement::unassessable(Unassessable::TurnedAway, s, None) };

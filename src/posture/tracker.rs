@@ -6,9 +6,9 @@
 //! drifting head that stays between the cut-offs gets a gentler nudge after
 //! `nudge_after_s`, at most once per `nudge_every_s`.
 //! Presence (away/back), the sitting-time break timer, the hold on a back
-//! view just seen and the "setup changed, recalibrate" check live here too, each a small state machine
-//! with its own timers ([`Tracker::update`] runs them in order). Everything
-//! is `Copy`: an update allocates nothing. The words are in `words`.
+//! view just seen and the "setup changed, recalibrate" check live here too,
+//! each a small state machine with its own timers ([`Tracker::update`] runs
+//! them in order). Everything is `Copy`: an update allocates nothing. The words are in `words`.
 
 use super::baseline::Baseline;
 use super::judge::{Judgement, Unassessable};
